@@ -1,0 +1,1 @@
+"""vulndesk: run an open-source project's security release process as software."""

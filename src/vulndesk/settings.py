@@ -1,0 +1,154 @@
+"""The one settings module. Everything an operator changes comes from a VULNDESK_* variable.
+
+A bad value stops start-up with ImproperlyConfigured naming the variable and what it expects.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name}={value!r}: expected one of 1/0, true/false, yes/no, on/off")
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def default_data_dir() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "vulndesk"
+
+
+DATA_DIR = Path(os.environ.get("VULNDESK_DATA_DIR") or default_data_dir()).expanduser()
+
+
+def read_secret_key() -> str:
+    """The key comes from VULNDESK_SECRET_KEY, else from the file `vulndesk init` writes."""
+    if key := os.environ.get("VULNDESK_SECRET_KEY"):
+        return key
+    key_file = DATA_DIR / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        # Commands that need no key (init, policy) still start; anything that signs refuses.
+        return ""
+    except OSError as exc:
+        raise ImproperlyConfigured(
+            f"cannot read {key_file}: {exc.strerror}. Fix its permissions, or set "
+            "VULNDESK_SECRET_KEY."
+        ) from exc
+
+
+DEBUG = env_bool("VULNDESK_DEBUG", False)
+SECRET_KEY = read_secret_key()
+ALLOWED_HOSTS = env_list("VULNDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("VULNDESK_CSRF_TRUSTED_ORIGINS", [])
+
+DATABASE_URL = os.environ.get("VULNDESK_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'vulndesk.sqlite3'}"
+try:
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        f"VULNDESK_DATABASE_URL={DATABASE_URL!r}: {exc}. Expected sqlite:///PATH or "
+        "postgres://USER:PASSWORD@HOST:PORT/NAME"
+    ) from exc
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing
+    # with "database is locked" half-way through a transaction.
+    _database["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    _database["CONN_MAX_AGE"] = 0
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "vulndesk.desk",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vulndesk.urls"
+WSGI_APPLICATION = "vulndesk.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "report-list"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# Off by default because `vulndesk serve` speaks plain HTTP on loopback; behind TLS, turn on.
+SESSION_COOKIE_SECURE = env_bool("VULNDESK_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("VULNDESK_LOG_LEVEL", "WARNING")},
+}

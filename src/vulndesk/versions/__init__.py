@@ -1,0 +1,1 @@
+"""Versions and ranges per ecosystem, and backport planning. No Django, no I/O."""
