@@ -1,0 +1,353 @@
+"""The policy: a project's security release process as data.
+
+A policy is YAML validated into frozen pydantic models. Every rule-bearing section names the
+RULES.md IDs it enforces; where a source document gives no number the field is null and a
+`note` says so, so that nothing in a preset is invented. Durations are ISO 8601 (`PT24H`, `P7D`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date, time, timedelta
+from importlib import resources
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+
+from vulndesk.process.calendar import BusinessCalendar, Freeze
+from vulndesk.process.deadlines import DeadlineRule
+from vulndesk.process.severity import Severity
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RULE_ID = re.compile(r"^(OEDX|FOLIO|EMI|VIT|KAR)-(Q)?\d+$")
+# Calendar periods such as "3 months" have no fixed length, so they stay ISO strings.
+PERIOD = re.compile(r"^P(?=\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used; `problems` holds one "field.path: what is wrong" per line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid policy:\n" + "\n".join(f"  {p}" for p in problems))
+
+
+def _weekday(value: object) -> object:
+    if isinstance(value, str) and value.lower()[:3] in WEEKDAYS:
+        return WEEKDAYS.index(value.lower()[:3])
+    return value
+
+
+def _period(value: object) -> object:
+    if isinstance(value, str) and not PERIOD.match(value):
+        raise ValueError(f"expected an ISO 8601 period such as P3M or P2W, got {value!r}")
+    return value
+
+
+def _month_day(value: object) -> object:
+    if isinstance(value, str):
+        match = re.fullmatch(r"(\d{2})-(\d{2})", value)
+        if not match:
+            raise ValueError(f"expected a month-day such as 12-24, got {value!r}")
+        month, day = int(match[1]), int(match[2])
+        date(2024, month, day)  # a leap year, so 02-29 is accepted
+        return (month, day)
+    return value
+
+
+def _rule_ids(value: object) -> object:
+    for rule in value if isinstance(value, list) else []:
+        if not isinstance(rule, str) or not RULE_ID.match(rule):
+            raise ValueError(f"expected rule IDs from RULES.md such as EMI-27, got {rule!r}")
+    return value
+
+
+Weekday = Annotated[int, BeforeValidator(_weekday), Field(ge=0, le=6)]
+Period = Annotated[str, BeforeValidator(_period)]
+MonthDay = Annotated[tuple[int, int], BeforeValidator(_month_day)]
+RuleIds = Annotated[list[str], BeforeValidator(_rule_ids)]
+ReleaseKind = Literal["out_of_band", "next_patch"]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    rules: RuleIds = []
+    note: str | None = None
+
+
+class FixLead(Section):
+    rotation: Literal["round_robin", "volunteer"] = "volunteer"
+    must_be_team_member: bool = True
+    finalises_score: bool = True
+
+
+class Associates(Section):
+    allowed: bool = False
+    min_service: Period | None = None
+    nominated_by: str | None = None
+    may_lead: list[str] = []
+
+
+class RemovalVote(Section):
+    threshold: float | None = Field(default=None, gt=0, le=1)
+    kind: Literal["simple_majority", "super_majority"] | None = None
+
+
+class Inactivity(Section):
+    after: Period | None = None
+    removal_vote: RemovalVote = RemovalVote()
+
+
+class Team(Section):
+    name: str
+    roster: Literal["maintainers", "explicit"]
+    email: str | None = None
+    fix_lead: FixLead = FixLead()
+    associates: Associates = Associates()
+    inactivity: Inactivity = Inactivity()
+
+
+class Intake(Section):
+    channels: list[Literal["email", "web_form", "issue_tracker"]] = ["email"]
+    email: str | None = None
+    already_public_alert: str | None = None
+
+
+class Triage(Section):
+    required_fields: list[
+        Literal[
+            "scope",
+            "layer",
+            "domain",
+            "pii_exposed",
+            "privilege_escalation",
+            "affected_versions",
+            "reproduced",
+            "blast_radius",
+            "remediation_plan",
+        ]
+    ] = []
+
+
+class SlowDown(Section):
+    cvss_below: float | None = None
+    or_risk_low: bool = False
+    requires_discussion_on: str | None = None
+    decided_by: Literal["fix_team", "maintainers", "security_team"] = "security_team"
+
+
+class SemiPublic(Section):
+    cvss_below: float | None = None
+    requires_no_harm_determination: bool = True
+
+
+class SeverityPolicy(Section):
+    slow_down: SlowDown = SlowDown()
+    semi_public: SemiPublic = SemiPublic()
+    release: dict[Severity, ReleaseKind | None] = {}
+    score_owner: Literal["fix_lead", "security_team"] = "fix_lead"
+    risk_priority: dict[str, str] | None = None
+
+
+class PublicDisclosure(Section):
+    ask_reporter_to_go_private: bool = False
+    asap_if_cvss_at_least: float | None = None
+
+
+class Step(Section):
+    """One dated obligation: `within` (or `business_days`) of its anchor, after or before it."""
+
+    quote: str
+    anchor: Literal["disclosure", "release", "public_disclosure", "merge"]
+    direction: Literal["after", "before"] = "after"
+    within: timedelta | None = None
+    business_days: int | None = Field(default=None, ge=1)
+    window: timedelta | None = None
+    asap_on_public_disclosure: bool = True
+
+    @model_validator(mode="after")
+    def _one_offset(self) -> Step:
+        if self.within is not None and self.business_days is not None:
+            raise ValueError("give either within or business_days, not both")
+        if self.within is None and self.business_days is None and not self.note:
+            raise ValueError("give within or business_days, or a note saying the document has none")
+        if self.window is not None and self.within is not None:
+            # After the anchor the window opens before the due time; before it, earlier still.
+            if self.direction == "after" and self.window > self.within:
+                raise ValueError("window (when the step may start) must not exceed within")
+            if self.direction == "before" and self.window < self.within:
+                raise ValueError("window (the earliest notice) must be at least within")
+        return self
+
+    def deadline_rule(self, name: str, *, advisory: bool) -> DeadlineRule | None:
+        if self.within is None and self.business_days is None:
+            return None
+        return DeadlineRule(
+            name=name,
+            rule_id=self.rules[0] if self.rules else "",
+            quote=self.quote,
+            anchor=self.anchor,
+            direction=self.direction,
+            within=self.within,
+            business_days=self.business_days,
+            window=self.window,
+            asap_on_public_disclosure=self.asap_on_public_disclosure,
+            advisory=advisory,
+        )
+
+
+class Timeline(Section):
+    advisory: bool = True
+    steps: dict[str, Step] = {}
+
+
+class Distributors(Section):
+    enabled: bool
+    list_name: str | None = None
+    membership: Literal["application", "invitation"] | None = None
+    requires_cve: bool = False
+    advance_notice: Step | None = None
+    release_notice: Step | None = None
+    embargo_break_default: Literal["release_asap", "continue"] | None = None
+
+    @model_validator(mode="after")
+    def _no_notices_when_off(self) -> Distributors:
+        if not self.enabled and (self.advance_notice or self.release_notice):
+            raise ValueError("a disabled distributors list cannot have notices")
+        return self
+
+
+class SupportedReleases(Section):
+    rule: Literal["latest_minor", "latest_named", "explicit"] | None
+    branch_pattern: str | None = None
+
+
+class CalendarPolicy(Section):
+    timezone: str = "UTC"
+    weekend: list[Weekday] = [5, 6]
+    holidays: list[date] = []
+    freezes: list[tuple[MonthDay, MonthDay]] = []
+    no_deadline_on: list[Weekday] = []
+    announcement_time: time | None = None
+    announcement_avoid: list[Weekday] = []
+
+    def business_calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            timezone=self.timezone,
+            weekend=frozenset(self.weekend),
+            holidays=frozenset(self.holidays),
+            freezes=tuple(Freeze(start=start, end=end) for start, end in self.freezes),
+            no_deadline_on=frozenset(self.no_deadline_on),
+            announcement_time=self.announcement_time,
+            announcement_avoid=frozenset(self.announcement_avoid),
+        )
+
+
+class DisclosureLevel(Section):
+    name: Literal["private", "semi_public", "public"]
+    definition: str
+
+
+class Policy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    preset: str
+    title: str
+    source: str
+    team: Team
+    intake: Intake = Intake()
+    triage: Triage = Triage()
+    severity: SeverityPolicy = SeverityPolicy()
+    public_disclosure: PublicDisclosure = PublicDisclosure()
+    timeline: Timeline = Timeline()
+    calendar: CalendarPolicy = CalendarPolicy()
+    distributors: Distributors
+    supported_releases: SupportedReleases
+    disclosure_levels: list[DisclosureLevel] = []
+
+    def deadline_rules(self) -> list[DeadlineRule]:
+        """Every dated obligation this policy sets, in the order the document gives them."""
+        advisory = self.timeline.advisory
+        named = list(self.timeline.steps.items())
+        if self.distributors.enabled:
+            named += [
+                (name, step)
+                for name, step in (
+                    ("distributor_advance_notice", self.distributors.advance_notice),
+                    ("distributor_release_notice", self.distributors.release_notice),
+                )
+                if step is not None
+            ]
+        rules = (step.deadline_rule(name, advisory=advisory) for name, step in named)
+        return [rule for rule in rules if rule is not None]
+
+
+def preset_names() -> list[str]:
+    folder = resources.files("vulndesk.process") / "presets"
+    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def preset_data(name: str) -> dict[str, Any]:
+    if name not in preset_names():
+        raise PolicyError([f"preset: unknown preset {name!r}; choose one of {preset_names()}"])
+    text = (resources.files("vulndesk.process") / "presets" / f"{name}.yaml").read_text()
+    data = yaml.safe_load(text)
+    assert isinstance(data, dict)  # noqa: S101  # presets ship with the code and are tested
+    return data
+
+
+def merge(base: Mapping[str, Any], overrides: Mapping[str, Any]) -> dict[str, Any]:
+    """Overrides replace leaves and merge nested mappings, so a project changes one number."""
+    merged = dict(base)
+    for key, value in overrides.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def validate(data: object) -> Policy:
+    if not isinstance(data, Mapping):
+        raise PolicyError([f"(top level): expected a mapping of fields, got {type(data).__name__}"])
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError([_describe(error) for error in exc.errors()]) from None
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    path = ".".join(str(part) for part in error["loc"]) or "(top level)"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] == "extra_forbidden":
+        return f"{path}: unknown field; check its spelling against `vulndesk policy show`"
+    if error["type"] == "missing":
+        return f"{path}: required field is missing"
+    return f"{path}: {message}; got {error.get('input')!r}"
+
+
+def resolve_policy(preset: str, overrides: Mapping[str, Any] | None = None) -> Policy:
+    """A project's policy: its preset with the project's overrides merged in."""
+    data = merge(preset_data(preset), overrides or {})
+    data["preset"] = preset
+    return validate(data)
+
+
+def load_policy(text: str) -> Policy:
+    """A policy file: a whole policy, or `extends: PRESET` plus the fields it changes."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown place"
+        raise PolicyError([f"(YAML): not valid YAML at {where}: {exc}"]) from None
+    if isinstance(data, dict) and "extends" in data:
+        overrides = dict(data)
+        base = overrides.pop("extends")
+        if not isinstance(base, str):
+            raise PolicyError([f"extends: expected a preset name, got {base!r}"])
+        return resolve_policy(base, overrides)
+    return validate(data)
