@@ -48,7 +48,7 @@ def data_dir_problem() -> str | None:
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vulndesk.settings")
-    if not args or args[0] in {"-h", "--help", "help"} and len(args) == 1:
+    if not args or (args[0] in {"-h", "--help", "help"} and len(args) == 1):
         print(usage())
         return
     if args[0] not in NEEDS_NO_DATA_DIR and (problem := data_dir_problem()):

@@ -58,7 +58,9 @@ SECRET_KEY = read_secret_key()
 ALLOWED_HOSTS = env_list("VULNDESK_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("VULNDESK_CSRF_TRUSTED_ORIGINS", [])
 
-DATABASE_URL = os.environ.get("VULNDESK_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'vulndesk.sqlite3'}"
+DATABASE_URL = (
+    os.environ.get("VULNDESK_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'vulndesk.sqlite3'}"
+)
 try:
     _database = dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
 except ValueError as exc:

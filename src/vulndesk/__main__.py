@@ -1,0 +1,3 @@
+from vulndesk.cli import main
+
+main()

@@ -1,0 +1,58 @@
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.core.management.base import BaseCommand, CommandError
+
+from vulndesk.desk.management.output import print_json, print_table
+from vulndesk.process.policy import Policy, PolicyError, load_policy, preset_names, resolve_policy
+
+
+class Command(BaseCommand):
+    help = "Show a preset's policy, or check a policy file."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        verbs = parser.add_subparsers(dest="verb", required=True)
+        show = verbs.add_parser("show", help=f"show a preset: {', '.join(preset_names())}")
+        show.add_argument("name", choices=preset_names())
+        show.add_argument("--json", action="store_true", help="print JSON")
+        check = verbs.add_parser("check", help="validate a policy file (YAML)")
+        check.add_argument("file", type=Path)
+        check.add_argument("--json", action="store_true", help="print JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["verb"] == "show":
+            policy = resolve_policy(options["name"])
+        else:
+            policy = self.check(options["file"])
+        if options["json"]:
+            print_json(self.stdout, policy.model_dump(mode="json"))
+            return
+        self.stdout.write(yaml.safe_dump(policy.model_dump(mode="json"), sort_keys=False))
+        self.print_deadlines(policy)
+
+    def check(self, path: Path) -> Policy:
+        try:
+            text = path.read_text()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+        try:
+            policy = load_policy(text)
+        except PolicyError as exc:
+            raise CommandError(f"{path}: {exc}") from exc
+        self.stderr.write(f"{path}: a valid policy (preset {policy.preset})")
+        return policy
+
+    def print_deadlines(self, policy: Policy) -> None:
+        rows = [
+            (
+                rule.name,
+                rule.direction,
+                rule.anchor,
+                f"{rule.business_days} business days" if rule.business_days else rule.within,
+                rule.rule_id,
+            )
+            for rule in policy.deadline_rules()
+        ]
+        print_table(self.stdout, "deadlines", ["name", "", "anchor", "offset", "rule"], rows)

@@ -1,0 +1,95 @@
+import signal
+import socket
+import subprocess
+import sys
+import time
+from argparse import ArgumentParser
+from types import FrameType
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
+
+from vulndesk.desk.demo import DEMO_PASSWORD, DEMO_USERNAME
+
+
+class Command(BaseCommand):
+    help = "Run vulndesk: a gunicorn web server and a task worker, stopped together by Ctrl-C."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
+        parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+        parser.add_argument("--web-workers", type=int, default=2, help="web processes (2)")
+        parser.add_argument("--threads", type=int, default=4, help="threads per web process (4)")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.require_migrated()
+        host, port = options["host"], options["port"]
+        web = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable, "-m", "gunicorn",
+                "--bind", f"{host}:{port}",
+                "--workers", str(options["web_workers"]),
+                "--threads", str(options["threads"]),
+                "--access-logfile", "-",
+                "vulndesk.wsgi:application",
+            ]
+        )  # fmt: skip
+        worker = subprocess.Popen([sys.executable, "-m", "vulndesk", "worker", "--no-reload"])
+        children = {"web server": web, "task worker": worker}
+        requested: list[int] = []
+
+        def stop_all() -> None:
+            for child in children.values():
+                child.terminate()
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            requested.append(signum)
+            stop_all()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        if wait_for_port(host, port, web):
+            self.stdout.write(f"vulndesk is running at http://{host}:{port}/")
+            if get_user_model().objects.filter(username=DEMO_USERNAME).exists():
+                self.stdout.write(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+            self.stdout.write("press Ctrl-C to stop")
+            self.stdout.flush()
+        # If either child dies, take the other down too: half a vulndesk is worse than none.
+        while all(child.poll() is None for child in children.values()):
+            time.sleep(0.2)
+        died = [
+            f"{name} (exit code {c.returncode})"
+            for name, c in children.items()
+            if c.poll() is not None
+        ]
+        stop_all()
+        for child in children.values():
+            child.wait(timeout=30)
+        if not requested:
+            raise CommandError(f"the {died[0]} stopped, so vulndesk stopped too")
+
+    def require_migrated(self) -> None:
+        try:
+            executor = MigrationExecutor(connection)
+            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        except DatabaseError as exc:
+            raise CommandError(f"cannot open the database: {exc}. Run `vulndesk init`.") from exc
+        if pending:
+            raise CommandError("the database is not up to date. Run `vulndesk init` first.")
+
+
+def wait_for_port(
+    host: str, port: int, process: subprocess.Popen[bytes], timeout: float = 30
+) -> bool:
+    """True once the server accepts connections; False if it died first or never listened."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return False
