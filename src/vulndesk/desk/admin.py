@@ -1,0 +1,128 @@
+"""The operator's view: set up projects, release lines and teams; look at the rest.
+
+Reports, deadlines and the audit log change only through the services (one transaction, one
+audit event each), so the admin shows them read-only rather than offer a side door.
+"""
+
+from typing import Any
+
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.db import models, transaction
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from vulndesk.desk.models import (
+    Affect,
+    AuditEvent,
+    Deadline,
+    DeadlinePause,
+    Project,
+    ReleaseLine,
+    Report,
+    TeamMember,
+)
+from vulndesk.desk.services import audit
+
+
+class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Setup changes (policy overrides, team membership) belong in the audit log too."""
+
+    # Django 5.2 warns unless the scheme a bare "example.org" gets is chosen explicitly.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            self._record(request, obj, "change" if change else "add", sorted(form.changed_data))
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        with transaction.atomic():
+            self._record(request, obj, "delete", [])
+            super().delete_model(request, obj)
+
+    def _record(
+        self, request: HttpRequest, obj: models.Model, verb: str, fields: list[str]
+    ) -> None:
+        audit.record(
+            f"admin.{obj._meta.model_name}.{verb}",
+            actor=request.user if isinstance(request.user, User) else None,
+            project=obj if isinstance(obj, Project) else getattr(obj, "project", None),
+            data={"object": str(obj), "id": obj.pk, "fields": fields},
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Project)
+class ProjectAdmin(AuditedAdmin):
+    list_display = ["slug", "name", "preset", "security_email"]
+    search_fields = ["slug", "name"]
+
+    # A project's audit events and reports protect it; the button could only ever fail.
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ReleaseLine)
+class ReleaseLineAdmin(AuditedAdmin):
+    list_display = ["project", "name", "branch", "status", "latest_version"]
+    list_filter = ["status", "project"]
+
+
+@admin.register(TeamMember)
+class TeamMemberAdmin(AuditedAdmin):
+    list_display = ["project", "user", "role", "joined_at", "left_at", "rotation_order"]
+    list_filter = ["role", "project"]
+    autocomplete_fields = ["user"]
+
+
+class AffectInline(admin.TabularInline):  # type: ignore[type-arg]
+    model = Affect
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "state", "severity", "disclosure_level", "received_at"]
+    list_filter = ["state", "severity", "disclosure_level", "project"]
+    search_fields = ["title"]
+    date_hierarchy = "received_at"
+    inlines = [AffectInline]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    list_display = ["report", "name", "rule_id", "due_at", "met_at", "asap", "advisory"]
+    list_filter = ["asap", "advisory"]
+
+
+@admin.register(DeadlinePause)
+class DeadlinePauseAdmin(ReadOnlyAdmin):
+    list_display = ["deadline", "started_at", "ended_at", "created_by"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "created_at", "actor_label", "action", "project", "report"]
+    list_filter = ["action"]
+    search_fields = ["actor_label", "action"]
+    ordering = ["-seq"]

@@ -1,0 +1,54 @@
+"""Deadlines as rows: materialised from the pure `compute_deadlines` so due ones can be queried."""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+
+from vulndesk.desk.models.report import Report
+from vulndesk.process.deadlines import Pause, Status
+
+
+class Deadline(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="deadlines")
+    name = models.CharField(max_length=100)
+    rule_id = models.CharField(max_length=20, blank=True)
+    quote = models.TextField(blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    opens_at = models.DateTimeField(null=True, blank=True)
+    met_at = models.DateTimeField(null=True, blank=True)
+    asap = models.BooleanField(default=False)
+    # Advisory deadlines warn when missed; the others block (EMI-12, KAR-17).
+    advisory = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "name"], name="desk_deadline_unique_name")
+        ]
+        indexes = [models.Index(fields=["met_at", "due_at"], name="desk_deadline_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.rule_id})"
+
+    def status(self, now: datetime) -> Status:
+        """As `compute_deadlines` would say at `now`; prefetch `pauses` when listing many."""
+        if self.met_at is not None:
+            return Status.MET
+        if any(Pause(p.started_at, p.ended_at).holds_at(now) for p in self.pauses.all()):
+            return Status.PAUSED
+        if self.due_at is None:
+            return Status.WAITING
+        return Status.OVERDUE if now > self.due_at else Status.DUE
+
+
+class DeadlinePause(models.Model):
+    deadline = models.ForeignKey(Deadline, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"pause of {self.deadline.name} from {self.started_at:%Y-%m-%d %H:%M}"

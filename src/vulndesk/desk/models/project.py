@@ -1,0 +1,70 @@
+"""A project with a security process, and the release lines it maintains."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.db import models
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+    from vulndesk.process.policy import Policy
+
+
+class Project(models.Model):
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=200)
+    preset = models.CharField(max_length=50, help_text="the policy preset this project follows")
+    policy_overrides = models.JSONField(
+        default=dict, blank=True, help_text="fields of the preset this project changes"
+    )
+    security_email = models.EmailField(blank=True)
+    repository_url = models.URLField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    def policy(self) -> Policy:
+        # Imported here so that loading the models does not load pydantic and the presets.
+        from vulndesk.process.policy import resolve_policy
+
+        return resolve_policy(self.preset, self.policy_overrides)
+
+    def is_security_team_member(self, user: User | None) -> bool:
+        """A current security team member; some policies make every maintainer one (EMI-2)."""
+        from vulndesk.desk.models.team import TeamRole
+
+        if user is None or not user.is_authenticated:
+            return False
+        roles = [TeamRole.SECURITY_TEAM]
+        if self.policy().team.roster == "maintainers":
+            roles.append(TeamRole.MAINTAINER)
+        return self.team_members.filter(user=user, role__in=roles, left_at__isnull=True).exists()
+
+
+class ReleaseLineStatus(models.TextChoices):
+    SUPPORTED = "supported"
+    UNSUPPORTED = "unsupported"
+    DEVELOPMENT = "development"
+
+
+class ReleaseLine(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="release_lines")
+    name = models.CharField(
+        max_length=100, help_text='e.g. "1.13" or "open-release/zebrawood.master"'
+    )
+    branch = models.CharField(max_length=200, blank=True)
+    status = models.CharField(
+        max_length=20, choices=ReleaseLineStatus.choices, default=ReleaseLineStatus.SUPPORTED
+    )
+    latest_version = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "name"], name="desk_releaseline_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project.slug} {self.name}"

@@ -1,0 +1,124 @@
+"""Append to the audit chain, and check that nobody changed it since.
+
+`record` runs inside the caller's transaction, so the event commits or rolls back with the
+change it describes. It locks the one chain-head row to take the next `seq`, which keeps the
+chain a single line even with several processes writing on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+
+from vulndesk.desk.models import AuditChainHead, AuditEvent, Project, Report
+from vulndesk.desk.models.audit import GENESIS_HASH, chain_hash
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+SYSTEM_ACTOR = "system"
+
+
+def record(
+    action: str,
+    *,
+    actor: User | None,
+    project: Project | None = None,
+    report: Report | None = None,
+    data: dict[str, Any],
+) -> AuditEvent:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError(
+            "audit.record() must run inside transaction.atomic(), in the same transaction as "
+            "the change it records"
+        )
+    if report is not None:
+        if project is not None and project.pk != report.project_id:
+            raise ValueError(f"report {report.pk} does not belong to project {project.pk}")
+        project_id: int | None = report.project_id
+    else:
+        project_id = project.pk if project is not None else None
+    # Store what reading the row back will give, or the hash would not match on verification.
+    stored_data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=1)
+    event = AuditEvent(
+        seq=head.last_seq + 1,
+        created_at=timezone.now(),
+        actor=actor,
+        actor_label=actor.get_username() if actor is not None else SYSTEM_ACTOR,
+        project_id=project_id,
+        report=report,
+        action=action,
+        data=stored_data,
+        prev_hash=head.last_hash,
+    )
+    event.hash = event.compute_hash()
+    event.save()
+    head.last_seq, head.last_hash = event.seq, event.hash
+    head.save(update_fields=["last_seq", "last_hash"])
+    return event
+
+
+def verify_chain() -> list[str]:
+    """Every sign of tampering found, one line each; an empty list means the chain is intact."""
+    problems = []
+    expected_seq, expected_prev = 1, GENESIS_HASH
+    rows = (
+        AuditEvent.objects.order_by("seq")
+        .values_list(
+            "seq",
+            "created_at",
+            "actor_label",
+            "project_id",
+            "report_id",
+            "action",
+            "data",
+            "prev_hash",
+            "hash",
+        )
+        .iterator(chunk_size=2000)
+    )
+    for seq, created_at, actor_label, project_id, report_id, action, data, prev, stored in rows:
+        if seq != expected_seq:
+            problems.append(f"{_span(expected_seq, seq - 1)} missing: deleted before seq {seq}")
+        elif prev != expected_prev:
+            problems.append(f"seq {seq}: prev_hash does not match the hash of seq {seq - 1}")
+        computed = chain_hash(
+            seq=seq,
+            created_at=created_at,
+            actor_label=actor_label,
+            project_id=project_id,
+            report_id=report_id,
+            action=action,
+            data=data,
+            prev_hash=prev,
+        )
+        if computed != stored:
+            problems.append(f"seq {seq}: content does not match its hash (the row was edited)")
+        expected_seq, expected_prev = seq + 1, stored
+    problems += _head_problems(last_seq=expected_seq - 1, last_hash=expected_prev)
+    return problems
+
+
+def _head_problems(*, last_seq: int, last_hash: str) -> list[str]:
+    head = AuditChainHead.objects.filter(pk=1).first()
+    if head is None:
+        return [f"the chain head is missing but {last_seq} events exist"] if last_seq else []
+    if head.last_seq != last_seq:
+        if head.last_seq > last_seq:
+            return [
+                f"{_span(last_seq + 1, head.last_seq)} missing: the newest events were deleted "
+                f"(the chain head says the last event is seq {head.last_seq})"
+            ]
+        return [f"the chain head says the last event is seq {head.last_seq}, not {last_seq}"]
+    if head.last_hash != last_hash:
+        return [f"seq {last_seq}: hash does not match the one the chain head recorded"]
+    return []
+
+
+def _span(first: int, last: int) -> str:
+    return f"seq {first}" if first == last else f"seq {first} to {last}"

@@ -1,0 +1,203 @@
+"""Create a report, score it, and decide how publicly it is handled."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Max
+
+from vulndesk.desk.models import Project, Report
+from vulndesk.desk.services import audit
+from vulndesk.desk.services.errors import StaleReportError
+from vulndesk.process.lifecycle import (
+    DisclosureLevel,
+    check_disclosure_level,
+    default_disclosure_level,
+)
+from vulndesk.process.severity import Severity, score
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def lock_report(report: Report, expected_version: int | None = None) -> Report:
+    """Re-read the report under a row lock; refuse if it moved past the version the caller saw.
+
+    Call inside transaction.atomic(). The instance passed in is left as it was.
+    """
+    locked = Report.objects.select_for_update().select_related("project").get(pk=report.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleReportError(
+            f"{locked.key} was changed by someone else (version {expected_version} is now "
+            f"{locked.version}); reload it and try again"
+        )
+    return locked
+
+
+def create_report(
+    project: Project,
+    *,
+    title: str,
+    description: str,
+    reporter_name: str,
+    reporter_email: str,
+    received_at: datetime | None = None,
+    public_disclosure_at: datetime | None = None,
+    public_disclosure_url: str = "",
+    actor: User | None,
+) -> Report:
+    """A new report in `received`; an already-public one starts at public disclosure (EMI-4)."""
+    if not title.strip():
+        raise ValueError("a report needs a title")
+    with transaction.atomic():
+        # The project row is the lock that makes "highest number + 1" safe to take.
+        Project.objects.select_for_update().only("pk").get(pk=project.pk)
+        last = Report.objects.filter(project=project).aggregate(last=Max("number"))["last"]
+        report = Report(
+            project=project,
+            number=(last or 0) + 1,
+            title=title.strip(),
+            description=description,
+            reporter_name=reporter_name,
+            reporter_email=reporter_email,
+            public_disclosure_at=public_disclosure_at,
+            public_disclosure_url=public_disclosure_url,
+            disclosure_level=default_disclosure_level(public_disclosure_at is not None),
+        )
+        if received_at is not None:
+            report.received_at = received_at
+        report.save()
+        audit.record(
+            "report.created",
+            actor=actor,
+            report=report,
+            data={
+                "number": report.number,
+                "received_at": report.received_at,
+                "public_disclosure": report.is_publicly_disclosed,
+            },
+        )
+    return report
+
+
+def score_report(
+    report: Report, vector: str, *, actor: User | None, expected_version: int | None = None
+) -> Report:
+    """Store a CVSS vector with its score and severity; a bad vector raises CvssError."""
+    scored = score(vector)
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        previous = locked.cvss_vector
+        locked.cvss_vector = scored.vector
+        locked.cvss_version = scored.version
+        locked.cvss_score = Decimal(f"{scored.base_score:.1f}")
+        locked.severity = scored.severity
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "report.scored",
+            actor=actor,
+            report=locked,
+            data={
+                "vector": scored.vector,
+                "previous_vector": previous,
+                "score": scored.base_score,
+                "severity": scored.severity,
+            },
+        )
+    return locked
+
+
+def set_disclosure_level(
+    report: Report,
+    level: DisclosureLevel | str,
+    *,
+    reason: str,
+    actor: User | None,
+    no_user_harm: bool = False,
+    expected_version: int | None = None,
+) -> Report:
+    """Only the Security Team sets how publicly a report is handled (FOLIO-2).
+
+    `no_user_harm` records the Security Team's finding that fixing in public harms no user,
+    which a semi-public fix needs (KAR-27); the reason is kept as its written form.
+    """
+    level = DisclosureLevel(level)
+    if not reason.strip():
+        raise ValueError("say why the disclosure level changes: the reason is kept on the report")
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        project = locked.project
+        if not project.is_security_team_member(actor):
+            raise PermissionDenied("only the Security Team sets a report's disclosure level")
+        semi_public = project.policy().severity.semi_public
+        check_disclosure_level(
+            level,
+            score=locked.base_score,
+            semi_public_below=semi_public.cvss_below,
+            no_user_harm=no_user_harm,
+            no_user_harm_required=semi_public.requires_no_harm_determination,
+            fix_released=locked.fix_released_at is not None,
+            already_public=locked.is_publicly_disclosed,
+        )
+        previous = locked.disclosure_level
+        locked.disclosure_level = level
+        locked.disclosure_level_reason = reason.strip()
+        locked.no_user_harm_determined = no_user_harm
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "report.disclosure_level",
+            actor=actor,
+            report=locked,
+            data={
+                "from": previous,
+                "to": level,
+                "reason": reason.strip(),
+                "no_user_harm": no_user_harm,
+            },
+        )
+    return locked
+
+
+def override_severity(
+    report: Report,
+    severity: Severity | str | None,
+    *,
+    reason: str,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Report:
+    """The Security Team's own severity class, whatever the score (KAR-30); None removes it.
+
+    Only under a policy that gives the Security Team the score; where the Fix Lead owns it
+    (EMI-31, VIT-16) the score alone decides.
+    """
+    chosen = Severity(severity) if severity else None
+    if not reason.strip():
+        raise ValueError("say why the severity is overridden: the reason is kept on the report")
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        project = locked.project
+        if project.policy().severity.score_owner != "security_team":
+            raise PermissionDenied(
+                "this policy has no severity override: the Fix Lead's score decides"
+            )
+        if not project.is_security_team_member(actor):
+            raise PermissionDenied("only the Security Team overrides a report's severity")
+        previous = locked.severity_override
+        locked.severity_override = chosen or ""
+        locked.severity_override_reason = reason.strip() if chosen else ""
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "report.severity_override",
+            actor=actor,
+            report=locked,
+            data={"from": previous, "to": chosen or "", "reason": reason.strip()},
+        )
+    return locked

@@ -1,0 +1,65 @@
+"""Move a report from one state to the next: the one way a report's state changes."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from vulndesk.desk.models import Report
+from vulndesk.desk.services import audit
+from vulndesk.desk.services.reports import lock_report
+from vulndesk.process.lifecycle import State, check_transition
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+# When the report last entered these states; every state also sets `state_changed_at`.
+# `released` has none of its own: FOLIO-34 makes `fix_released_at` a precondition instead.
+STATE_TIMESTAMPS: Mapping[State, str] = {
+    State.TRIAGING: "triage_started_at",
+    State.ACCEPTED: "accepted_at",
+    State.FIX_READY: "fix_ready_at",
+    State.PUBLISHED: "published_at",
+    State.CLOSED: "closed_at",
+}
+
+
+def transition(
+    report: Report,
+    target: State | str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    expected_version: int | None = None,
+) -> Report:
+    """Move the report to `target` if the process allows it now; raise TransitionError if not.
+
+    Returns the updated report; the instance passed in is left as it was.
+    """
+    target = State(target)
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        previous = locked.current_state
+        check_transition(
+            previous,
+            target,
+            locked.transition_facts(),
+            required_triage_fields=locked.project.policy().triage.required_fields,
+        )
+        now = timezone.now()
+        locked.state = target
+        locked.state_changed_at = now
+        if target in STATE_TIMESTAMPS:
+            setattr(locked, STATE_TIMESTAMPS[target], now)
+        locked.version += 1
+        locked.save()
+        audit.record(
+            "report.transition",
+            actor=actor,
+            report=locked,
+            data={"from": previous, "to": target, "reason": reason},
+        )
+    return locked
