@@ -8,20 +8,24 @@ RULES.md IDs it enforces; where a source document gives no number the field is n
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, time, timedelta
 from importlib import resources
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
-from vulndesk.process.calendar import BusinessCalendar, Freeze
+from vulndesk.process.calendar import BusinessCalendar, Freeze, parse_duration
 from vulndesk.process.deadlines import DeadlineRule
 from vulndesk.process.severity import Severity
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-RULE_ID = re.compile(r"^(OEDX|FOLIO|EMI|VIT|KAR)-(Q)?\d+$")
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+RULE_ID = re.compile(r"^(OEDX|FOLIO|EMI|VIT|KAR)-(Q)?(\d+)$")
+# How many rules each document has (RULES.md section 6); an ID outside its range is a typo.
+RULE_COUNTS = {"OEDX-": 24, "FOLIO-": 36, "FOLIO-Q": 14, "EMI-": 49, "VIT-": 28, "KAR-": 46}
 # Calendar periods such as "3 months" have no fixed length, so they stay ISO strings.
 PERIOD = re.compile(r"^P(?=\d)(\d+Y)?(\d+M)?(\d+W)?(\d+D)?$")
 
@@ -35,8 +39,11 @@ class PolicyError(ValueError):
 
 
 def _weekday(value: object) -> object:
-    if isinstance(value, str) and value.lower()[:3] in WEEKDAYS:
-        return WEEKDAYS.index(value.lower()[:3])
+    if isinstance(value, str):
+        for names in (WEEKDAYS, WEEKDAY_NAMES):
+            if value.lower() in names:
+                return names.index(value.lower())
+        raise ValueError(f"expected a weekday such as mon or saturday, got {value!r}")
     return value
 
 
@@ -44,6 +51,15 @@ def _period(value: object) -> object:
     if isinstance(value, str) and not PERIOD.match(value):
         raise ValueError(f"expected an ISO 8601 period such as P3M or P2W, got {value!r}")
     return value
+
+
+def _duration(value: object) -> object:
+    # A bare number would be read as seconds, and P1M as 30 days: refuse both.
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, timedelta):
+        return value
+    raise ValueError(f"expected an ISO 8601 duration such as P7D or PT24H, got {value!r}")
 
 
 def _month_day(value: object) -> object:
@@ -59,12 +75,19 @@ def _month_day(value: object) -> object:
 
 def _rule_ids(value: object) -> object:
     for rule in value if isinstance(value, list) else []:
-        if not isinstance(rule, str) or not RULE_ID.match(rule):
+        match = RULE_ID.match(rule) if isinstance(rule, str) else None
+        if not match:
             raise ValueError(f"expected rule IDs from RULES.md such as EMI-27, got {rule!r}")
+        prefix = f"{match[1]}-{match[2] or ''}"
+        count = RULE_COUNTS.get(prefix, 0)  # OEDX-Q1 and the like: no such questions
+        if not 1 <= int(match[3]) <= count:
+            known = f"{prefix}1 … {prefix}{count}" if count else f"no {prefix} IDs"
+            raise ValueError(f"RULES.md has {known}, so {rule!r} is not a rule ID")
     return value
 
 
 Weekday = Annotated[int, BeforeValidator(_weekday), Field(ge=0, le=6)]
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
 Period = Annotated[str, BeforeValidator(_period)]
 MonthDay = Annotated[tuple[int, int], BeforeValidator(_month_day)]
 RuleIds = Annotated[list[str], BeforeValidator(_rule_ids)]
@@ -79,9 +102,10 @@ class Section(BaseModel):
 
 
 class FixLead(Section):
-    rotation: Literal["round_robin", "volunteer"] = "volunteer"
-    must_be_team_member: bool = True
-    finalises_score: bool = True
+    # None: the document names no Fix Lead role, or says nothing on this point (see the note).
+    rotation: Literal["round_robin", "volunteer"] | None = "volunteer"
+    must_be_team_member: bool | None = True
+    finalises_score: bool | None = True
 
 
 class Associates(Section):
@@ -136,7 +160,7 @@ class SlowDown(Section):
     cvss_below: float | None = None
     or_risk_low: bool = False
     requires_discussion_on: str | None = None
-    decided_by: Literal["fix_team", "maintainers", "security_team"] = "security_team"
+    decided_by: Literal["fix_team", "maintainers", "security_team"] | None = "security_team"
 
 
 class SemiPublic(Section):
@@ -148,7 +172,7 @@ class SeverityPolicy(Section):
     slow_down: SlowDown = SlowDown()
     semi_public: SemiPublic = SemiPublic()
     release: dict[Severity, ReleaseKind | None] = {}
-    score_owner: Literal["fix_lead", "security_team"] = "fix_lead"
+    score_owner: Literal["fix_lead", "security_team"] | None = "fix_lead"  # None: not stated
     risk_priority: dict[str, str] | None = None
 
 
@@ -163,9 +187,9 @@ class Step(Section):
     quote: str
     anchor: Literal["disclosure", "release", "public_disclosure", "merge"]
     direction: Literal["after", "before"] = "after"
-    within: timedelta | None = None
+    within: Duration | None = None
     business_days: int | None = Field(default=None, ge=1)
-    window: timedelta | None = None
+    window: Duration | None = None
     asap_on_public_disclosure: bool = True
 
     @model_validator(mode="after")
@@ -174,6 +198,8 @@ class Step(Section):
             raise ValueError("give either within or business_days, not both")
         if self.within is None and self.business_days is None and not self.note:
             raise ValueError("give within or business_days, or a note saying the document has none")
+        if self.window is not None and self.within is None:
+            raise ValueError("a window needs within (a duration such as P7D), not business_days")
         if self.window is not None and self.within is not None:
             # After the anchor the window opens before the due time; before it, earlier still.
             if self.direction == "after" and self.window > self.within:
@@ -287,7 +313,9 @@ class Policy(BaseModel):
 
 def preset_names() -> list[str]:
     folder = resources.files("vulndesk.process") / "presets"
-    return sorted(p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
 
 
 def preset_data(name: str) -> dict[str, Any]:
@@ -323,10 +351,41 @@ def _describe(error: Mapping[str, Any]) -> str:
     path = ".".join(str(part) for part in error["loc"]) or "(top level)"
     message = str(error["msg"]).removeprefix("Value error, ")
     if error["type"] == "extra_forbidden":
-        return f"{path}: unknown field; check its spelling against `vulndesk policy show`"
+        model = _model_at(error["loc"][:-1])
+        known = (
+            f"expected one of {', '.join(model.model_fields)}" if model else "check its spelling"
+        )
+        return f"{path}: unknown field; {known}"
     if error["type"] == "missing":
         return f"{path}: required field is missing"
+    if error["type"] == "value_error":  # our own validators name the bad value already
+        return f"{path}: {message}"
     return f"{path}: {message}; got {error.get('input')!r}"
+
+
+def _model_at(loc: Sequence[int | str]) -> type[BaseModel] | None:
+    """The model whose fields sit at `loc` (("team", "fix_lead") gives FixLead), if any."""
+    current: Any = Policy
+    for part in loc:
+        current = _without_none(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif get_origin(current) in (dict, list):
+            current = get_args(current)[-1]  # `part` is a key or an index
+        else:
+            return None
+    current = _without_none(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _without_none(annotation: Any) -> Any:
+    if get_origin(annotation) in (Union, UnionType):
+        kept = [arg for arg in get_args(annotation) if arg is not type(None)]
+        return kept[0] if len(kept) == 1 else annotation
+    return annotation
 
 
 def resolve_policy(preset: str, overrides: Mapping[str, Any] | None = None) -> Policy:
