@@ -8,8 +8,8 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from tests.desk.factories import make_project, make_report
-from vulndesk.desk.models import AuditEvent, Project
+from tests.desk.factories import make_member, make_project, make_report, make_user
+from vulndesk.desk.models import AuditEvent, Project, TeamMember
 from vulndesk.desk.services import audit
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +83,16 @@ def test_projects_cannot_be_deleted_in_the_admin(admin_client: Client) -> None:
     delete = reverse("admin:desk_project_delete", args=[project.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
     assert Project.objects.filter(pk=project.pk).exists()
+
+
+def test_removing_team_members_with_the_bulk_action_is_audited(admin_client: Client) -> None:
+    project = make_project()
+    members = [make_member(project, make_user(name)) for name in ("alice", "bob")]
+    response = admin_client.post(
+        reverse("admin:desk_teammember_changelist"),
+        {"action": "delete_selected", "_selected_action": [m.pk for m in members], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not TeamMember.objects.exists()
+    removed = AuditEvent.objects.filter(action="admin.teammember.delete", project=project)
+    assert sorted(e.data["id"] for e in removed) == sorted(m.pk for m in members)

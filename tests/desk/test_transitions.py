@@ -95,8 +95,12 @@ def test_folio_19_20_accepting_an_incomplete_triage_changes_nothing(alice: User)
     assert snapshot(report) == before
 
 
-def test_kar_22_karmada_needs_only_a_remediation_plan_to_accept(alice: User) -> None:
-    report = make_report(make_project("karmada"), state=State.TRIAGING)
+def test_a_project_override_decides_which_triage_answers_acceptance_needs(alice: User) -> None:
+    """KAR-22 as RULES.md reads it: a Karmada project that wants a remediation plan first."""
+    karmada = make_project(
+        "karmada", policy_overrides={"triage": {"required_fields": ["remediation_plan"]}}
+    )
+    report = make_report(karmada, state=State.TRIAGING)
     with pytest.raises(TransitionError, match=r"missing remediation_plan .*KAR-22"):
         transition(report, State.ACCEPTED, actor=alice)
     set_fields(report, remediation_plan="patch and release 1.10.1")

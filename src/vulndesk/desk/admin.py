@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.db import models, transaction
+from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
@@ -42,6 +43,12 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         with transaction.atomic():
             self._record(request, obj, "delete", [])
             super().delete_model(request, obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        with transaction.atomic():
+            for obj in queryset:
+                self._record(request, obj, "delete", [])
+            super().delete_queryset(request, queryset)
 
     def _record(
         self, request: HttpRequest, obj: models.Model, verb: str, fields: list[str]
@@ -79,12 +86,14 @@ class ProjectAdmin(AuditedAdmin):
 class ReleaseLineAdmin(AuditedAdmin):
     list_display = ["project", "name", "branch", "status", "latest_version"]
     list_filter = ["status", "project"]
+    list_select_related = ["project"]
 
 
 @admin.register(TeamMember)
 class TeamMemberAdmin(AuditedAdmin):
     list_display = ["project", "user", "role", "joined_at", "left_at", "rotation_order"]
     list_filter = ["role", "project"]
+    list_select_related = ["project", "user"]
     autocomplete_fields = ["user"]
 
 
@@ -104,6 +113,7 @@ class AffectInline(admin.TabularInline):  # type: ignore[type-arg]
 class ReportAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "state", "severity", "disclosure_level", "received_at"]
     list_filter = ["state", "severity", "disclosure_level", "project"]
+    list_select_related = ["project"]
     search_fields = ["title"]
     date_hierarchy = "received_at"
     inlines = [AffectInline]
@@ -113,16 +123,19 @@ class ReportAdmin(ReadOnlyAdmin):
 class DeadlineAdmin(ReadOnlyAdmin):
     list_display = ["report", "name", "rule_id", "due_at", "met_at", "asap", "advisory"]
     list_filter = ["asap", "advisory"]
+    list_select_related = ["report__project"]
 
 
 @admin.register(DeadlinePause)
 class DeadlinePauseAdmin(ReadOnlyAdmin):
     list_display = ["deadline", "started_at", "ended_at", "created_by"]
+    list_select_related = ["deadline", "created_by"]
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["seq", "created_at", "actor_label", "action", "project", "report"]
     list_filter = ["action"]
+    list_select_related = ["project", "report__project"]
     search_fields = ["actor_label", "action"]
     ordering = ["-seq"]

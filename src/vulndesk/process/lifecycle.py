@@ -41,8 +41,8 @@ ALLOWED: Mapping[State, frozenset[State]] = {
 }
 
 # The verb a refusal starts with: "cannot accept: …" reads better than "cannot move to accepted".
+# Nothing moves back to `received`, so it needs no verb.
 _VERBS: Mapping[State, str] = {
-    State.RECEIVED: "receive",
     State.TRIAGING: "start triage",
     State.ACCEPTED: "accept",
     State.REJECTED: "reject",

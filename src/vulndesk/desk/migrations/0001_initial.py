@@ -543,7 +543,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="report",
-            index=models.Index(fields=["state", "received_at"], name="desk_report_state_received"),
+            index=models.Index(fields=["state", "-received_at"], name="desk_report_state_recent"),
+        ),
+        migrations.AddIndex(
+            model_name="report",
+            index=models.Index(fields=["-received_at"], name="desk_report_recent"),
         ),
         migrations.AddConstraint(
             model_name="report",

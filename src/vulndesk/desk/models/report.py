@@ -175,7 +175,8 @@ class Report(models.Model):
         indexes = [
             models.Index(fields=["project", "state"], name="desk_report_project_state"),
             models.Index(fields=["project", "-received_at"], name="desk_report_project_recent"),
-            models.Index(fields=["state", "received_at"], name="desk_report_state_received"),
+            models.Index(fields=["state", "-received_at"], name="desk_report_state_recent"),
+            models.Index(fields=["-received_at"], name="desk_report_recent"),
         ]
 
     def __str__(self) -> str:

@@ -126,8 +126,8 @@ def set_disclosure_level(
     `no_user_harm` records the Security Team's finding that fixing in public harms no user,
     which a semi-public fix needs (KAR-27); the reason is kept as its written form.
     """
-    level = DisclosureLevel(level)
-    if not reason.strip():
+    level, reason = DisclosureLevel(level), reason.strip()
+    if not reason:
         raise ValueError("say why the disclosure level changes: the reason is kept on the report")
     with transaction.atomic():
         locked = lock_report(report, expected_version)
@@ -146,7 +146,7 @@ def set_disclosure_level(
         )
         previous = locked.disclosure_level
         locked.disclosure_level = level
-        locked.disclosure_level_reason = reason.strip()
+        locked.disclosure_level_reason = reason
         locked.no_user_harm_determined = no_user_harm
         locked.version += 1
         locked.save()
@@ -157,7 +157,7 @@ def set_disclosure_level(
             data={
                 "from": previous,
                 "to": level,
-                "reason": reason.strip(),
+                "reason": reason,
                 "no_user_harm": no_user_harm,
             },
         )
@@ -177,8 +177,8 @@ def override_severity(
     Only under a policy that gives the Security Team the score; where the Fix Lead owns it
     (EMI-31, VIT-16) the score alone decides.
     """
-    chosen = Severity(severity) if severity else None
-    if not reason.strip():
+    chosen, reason = (Severity(severity) if severity else None), reason.strip()
+    if not reason:
         raise ValueError("say why the severity is overridden: the reason is kept on the report")
     with transaction.atomic():
         locked = lock_report(report, expected_version)
@@ -191,13 +191,13 @@ def override_severity(
             raise PermissionDenied("only the Security Team overrides a report's severity")
         previous = locked.severity_override
         locked.severity_override = chosen or ""
-        locked.severity_override_reason = reason.strip() if chosen else ""
+        locked.severity_override_reason = reason if chosen else ""
         locked.version += 1
         locked.save()
         audit.record(
             "report.severity_override",
             actor=actor,
             report=locked,
-            data={"from": previous, "to": chosen or "", "reason": reason.strip()},
+            data={"from": previous, "to": chosen or "", "reason": reason},
         )
     return locked
