@@ -1,9 +1,6 @@
 """The operator's admin: setup is editable and audited, history is read-only."""
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
@@ -14,12 +11,6 @@ from vulndesk.desk.services import audit
 
 pytestmark = pytest.mark.django_db
 DESK_MODELS = [m for m in admin.site._registry if m._meta.app_label == "desk"]
-
-
-@pytest.fixture(autouse=True)
-def static_root() -> None:
-    """WhiteNoise warns (an error here) about a missing STATIC_ROOT; `vulndesk init` makes it."""
-    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.mark.parametrize("model", DESK_MODELS, ids=lambda m: m.__name__)

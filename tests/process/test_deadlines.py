@@ -235,9 +235,10 @@ def test_without_a_threshold_public_disclosure_never_collapses_timelines_KAR_32(
     assert (deadline.asap, deadline.due_at) == (False, utc(2024, 3, 8, 10))
 
 
-def test_an_unscored_public_report_keeps_the_normal_timelines_EMI_14() -> None:
+def test_an_unscored_public_report_is_handled_asap_until_it_is_scored_EMI_14() -> None:
+    """Waiting for a score must not slow the response to a public vulnerability."""
     deadline = one(FIX_DEVELOPED, publicly_disclosed(None), asap_if_cvss_at_least=4.0)
-    assert not deadline.asap
+    assert (deadline.asap, deadline.due_at) == (True, PUBLIC_AT)
 
 
 def test_a_rule_can_opt_out_of_asap_EMI_14() -> None:

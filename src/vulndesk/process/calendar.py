@@ -25,6 +25,11 @@ _DURATION = TypeAdapter(timedelta)
 _CALENDAR_UNITS = re.compile(r"^P[^T]*[YM]")
 
 
+def format_duration(duration: timedelta) -> str:
+    """The ISO 8601 spelling policies use: P7D, PT24H (pydantic writes PT24H as P1D)."""
+    return str(_DURATION.dump_python(duration, mode="json"))
+
+
 def parse_duration(text: str) -> timedelta:
     """Read an ISO 8601 duration of fixed length: `PT24H`, `P7D`, `P1W`, `P2DT12H`."""
     if text.startswith("-"):

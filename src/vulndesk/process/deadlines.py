@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Literal
 
 from vulndesk.process.calendar import BusinessCalendar, require_aware
+from vulndesk.process.severity import timelines_asap
 
 
 @dataclass(frozen=True)
@@ -158,10 +159,11 @@ def compute_deadlines(
 
 
 def _asap_moment(facts: ReportFacts, threshold: float | None) -> datetime | None:
-    """When the timelines became ASAP, or None if they did not (an unscored report stays put)."""
-    if threshold is None or facts.public_disclosure is None or facts.cvss_score is None:
+    """When the timelines became ASAP, or None if they did not."""
+    public = facts.public_disclosure
+    if public is None or not timelines_asap(True, facts.cvss_score, at_least=threshold):
         return None
-    return facts.public_disclosure if facts.cvss_score >= threshold else None
+    return public
 
 
 def _deadline(
@@ -186,7 +188,7 @@ def _deadline(
         # weekend: "as soon as possible" means now, whatever the day.
         if collapsed is not None and (due_at is None or collapsed < due_at):
             due_at, opens_at, asap = collapsed, None, True
-    status = _status(due_at, met_at, pauses, now)
+    status = status_at(due_at, met_at, pauses, now)
     return Deadline(
         rule=rule,
         due_at=due_at,
@@ -242,7 +244,7 @@ def _paused_for(pauses: Sequence[Pause]) -> timedelta:
     return total
 
 
-def _status(
+def status_at(
     due_at: datetime | None, met_at: datetime | None, pauses: Sequence[Pause], now: datetime
 ) -> Status:
     if met_at is not None:

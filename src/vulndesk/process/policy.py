@@ -252,8 +252,11 @@ class SupportedReleases(Section):
 
 
 class CalendarPolicy(Section):
+    """Business days and quiet periods. The default has no weekend: a document that says
+    "within 24 hours" means calendar time (EMI-27), so nothing is rolled unless a policy says."""
+
     timezone: str = "UTC"
-    weekend: list[Weekday] = [5, 6]
+    weekend: list[Weekday] = []
     holidays: list[date] = []
     freezes: list[tuple[MonthDay, MonthDay]] = []
     no_deadline_on: list[Weekday] = []

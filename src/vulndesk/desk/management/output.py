@@ -1,5 +1,6 @@
 """How every `vulndesk` command prints: a plain table for people, JSON with --json for scripts."""
 
+import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -17,11 +18,10 @@ def print_table(
         table.add_column(column)
     for row in rows:
         table.add_row(*("" if cell is None else str(cell) for cell in row))
-    console = Console(file=out, width=160, highlight=False, soft_wrap=True)
-    if rows:
-        console.print(table)
-    else:
-        console.print(f"{title}: none")
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=160, highlight=False, soft_wrap=True)
+    console.print(table if rows else f"{title}: none")
+    out.write(buffer.getvalue(), ending="")
 
 
 def print_json(out: OutputWrapper, data: Any) -> None:

@@ -1,12 +1,27 @@
 """Deadlines as rows: materialised from the pure `compute_deadlines` so due ones can be queried."""
 
+from __future__ import annotations
+
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 
 from vulndesk.desk.models.report import Report
-from vulndesk.process.deadlines import Pause, Status
+from vulndesk.process.deadlines import Pause, Status, status_at
+
+
+class DeadlineQuerySet(models.QuerySet["Deadline"]):
+    def due_by(self, moment: datetime) -> DeadlineQuerySet:
+        """Open deadlines due by `moment`, overdue ones included, soonest first; paused ones
+        wait for their clock to restart."""
+        paused = DeadlinePause.objects.filter(deadline=models.OuterRef("pk"), ended_at=None)
+        return (
+            self.filter(met_at=None, due_at__lte=moment)
+            .exclude(models.Exists(paused))
+            .order_by("due_at", "report_id", "name")
+        )
 
 
 class Deadline(models.Model):
@@ -21,6 +36,8 @@ class Deadline(models.Model):
     # Advisory deadlines warn when missed; the others block (EMI-12, KAR-17).
     advisory = models.BooleanField(default=True)
 
+    objects = DeadlineQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["report", "name"], name="desk_deadline_unique_name")
@@ -32,13 +49,21 @@ class Deadline(models.Model):
 
     def status(self, now: datetime) -> Status:
         """As `compute_deadlines` would say at `now`; prefetch `pauses` when listing many."""
-        if self.met_at is not None:
-            return Status.MET
-        if any(Pause(p.started_at, p.ended_at).holds_at(now) for p in self.pauses.all()):
-            return Status.PAUSED
-        if self.due_at is None:
-            return Status.WAITING
-        return Status.OVERDUE if now > self.due_at else Status.DUE
+        pauses = [Pause(p.started_at, p.ended_at) for p in self.pauses.all()]
+        return status_at(self.due_at, self.met_at, pauses, now)
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "rule": self.rule_id,
+            "quote": self.quote,
+            "due_at": self.due_at,
+            "opens_at": self.opens_at,
+            "met_at": self.met_at,
+            "asap": self.asap,
+            "advisory": self.advisory,
+            "status": self.status(now),
+        }
 
 
 class DeadlinePause(models.Model):

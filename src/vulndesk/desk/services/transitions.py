@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vulndesk.desk.models import Report
-from vulndesk.desk.services import audit
+from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.reports import lock_report
 from vulndesk.process.lifecycle import State, check_transition
 
@@ -62,4 +62,5 @@ def transition(
             report=locked,
             data={"from": previous, "to": target, "reason": reason},
         )
+        deadlines.refresh(locked)
     return locked

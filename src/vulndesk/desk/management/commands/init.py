@@ -27,6 +27,7 @@ class Command(BaseCommand):
             settings.SECRET_KEY = key
             self.stdout.write(f"wrote a new secret key to {key_file}")
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"vulndesk is ready: data in {data_dir}, database {_where()}")
 
 

@@ -1,4 +1,5 @@
 from argparse import ArgumentParser
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -6,6 +7,7 @@ import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from vulndesk.desk.management.output import print_json, print_table
+from vulndesk.process.calendar import format_duration
 from vulndesk.process.policy import Policy, PolicyError, load_policy, preset_names, resolve_policy
 
 
@@ -25,14 +27,14 @@ class Command(BaseCommand):
         if options["verb"] == "show":
             policy = resolve_policy(options["name"])
         else:
-            policy = self.check(options["file"])
+            policy = self.check_file(options["file"])
         if options["json"]:
             print_json(self.stdout, policy.model_dump(mode="json"))
             return
         self.stdout.write(yaml.safe_dump(policy.model_dump(mode="json"), sort_keys=False))
         self.print_deadlines(policy)
 
-    def check(self, path: Path) -> Policy:
+    def check_file(self, path: Path) -> Policy:
         try:
             text = path.read_text()
         except OSError as exc:
@@ -50,7 +52,9 @@ class Command(BaseCommand):
                 rule.name,
                 rule.direction,
                 rule.anchor,
-                f"{rule.business_days} business days" if rule.business_days else rule.within,
+                f"{rule.business_days} business days"
+                if rule.business_days
+                else format_duration(rule.within or timedelta()),
                 rule.rule_id,
             )
             for rule in policy.deadline_rules()

@@ -1,0 +1,192 @@
+import sys
+from argparse import ArgumentParser
+from datetime import UTC, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from vulndesk.desk.management.output import print_json, print_table
+from vulndesk.desk.models import Project, Report, StateChoices
+from vulndesk.desk.services import reports
+from vulndesk.desk.services.transitions import transition
+from vulndesk.process.lifecycle import TransitionError
+from vulndesk.process.severity import CvssError
+
+
+class Command(BaseCommand):
+    help = "Work with reports: new, list, show, transition, score, schedule, fixed."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--as", dest="actor", metavar="USERNAME", help="act as this user")
+        verbs = parser.add_subparsers(dest="verb", required=True)
+        new = verbs.add_parser("new", help="record a report received privately")
+        new.add_argument("--project", required=True, help="project slug")
+        new.add_argument("--title", required=True)
+        new.add_argument("--description", default="", help="Markdown; '-' reads standard input")
+        new.add_argument("--reporter-name", default="")
+        new.add_argument("--reporter-email", default="")
+        new.add_argument("--received-at", type=aware_datetime, help="ISO 8601; default now")
+        new.add_argument("--public-url", default="", help="where it is already public (EMI-4)")
+        listing = verbs.add_parser("list", help="reports, newest first")
+        listing.add_argument("--project", help="only this project")
+        listing.add_argument("--state", choices=StateChoices.values)
+        show = verbs.add_parser("show", help="one report with its deadlines and audit trail")
+        show.add_argument("key", help="e.g. ENVOY-3")
+        move = verbs.add_parser("transition", help="move a report to its next state")
+        move.add_argument("key")
+        move.add_argument("state", choices=StateChoices.values)
+        move.add_argument("--reason", default="")
+        score = verbs.add_parser("score", help="set the CVSS 3.1 or 4.0 vector")
+        score.add_argument("key")
+        score.add_argument("vector", help="e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
+        schedule = verbs.add_parser("schedule", help="set or move the Release Date")
+        schedule.add_argument("key")
+        schedule.add_argument("release_date", type=aware_datetime, help="ISO 8601, UTC if no zone")
+        schedule.add_argument("--reason", required=True, help="why (EMI-13)")
+        fixed = verbs.add_parser("fixed", help="record the release that ships the fix (FOLIO-34)")
+        fixed.add_argument("key")
+        fixed.add_argument("version", help="e.g. 1.13.10")
+        fixed.add_argument("--released-at", type=aware_datetime, help="ISO 8601; default now")
+        for sub in (new, listing, show, move, score, schedule, fixed):
+            sub.add_argument("--json", action="store_true", help="print JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        actor = find_user(options["actor"]) if options["actor"] else None
+        verb = options["verb"]
+        if verb == "list":
+            self.list(options)
+            return
+        try:
+            report = self.new(options, actor) if verb == "new" else find_report(options["key"])
+            if verb == "transition":
+                report = transition(report, options["state"], actor=actor, reason=options["reason"])
+            elif verb == "score":
+                report = reports.score_report(report, options["vector"], actor=actor)
+            elif verb == "schedule":
+                report = reports.schedule_release(
+                    report, options["release_date"], reason=options["reason"], actor=actor
+                )
+            elif verb == "fixed":
+                released_at = options["released_at"] or timezone.now()
+                report = reports.record_fix_release(
+                    report, options["version"], released_at=released_at, actor=actor
+                )
+        except (TransitionError, CvssError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.show(report, as_json=options["json"])
+
+    def new(self, options: dict[str, Any], actor: User | None) -> Report:
+        try:
+            project = Project.objects.get(slug=options["project"])
+        except Project.DoesNotExist:
+            slugs = ", ".join(Project.objects.values_list("slug", flat=True)) or "none yet"
+            raise CommandError(f"no project {options['project']!r}; projects: {slugs}") from None
+        description = options["description"]
+        if description == "-":
+            description = sys.stdin.read()
+        public_url = options["public_url"]
+        return reports.create_report(
+            project,
+            title=options["title"],
+            description=description,
+            reporter_name=options["reporter_name"],
+            reporter_email=options["reporter_email"],
+            received_at=options["received_at"],
+            public_disclosure_at=timezone.now() if public_url else None,
+            public_disclosure_url=public_url,
+            actor=actor,
+        )
+
+    def list(self, options: dict[str, Any]) -> None:
+        found = Report.objects.select_related("project").order_by("-received_at", "-pk")
+        if options["project"]:
+            found = found.filter(project__slug=options["project"])
+        if options["state"]:
+            found = found.filter(state=options["state"])
+        if options["json"]:
+            print_json(self.stdout, [summary(report) for report in found])
+            return
+        rows = [
+            (r.key, r.state, r.severity or "-", r.cvss_score, f"{r.received_at:%Y-%m-%d}", r.title)
+            for r in found
+        ]
+        columns = ["report", "state", "severity", "score", "received", "title"]
+        print_table(self.stdout, "reports", columns, rows)
+
+    def show(self, report: Report, *, as_json: bool) -> None:
+        report.refresh_from_db()
+        due = report.deadlines.prefetch_related("pauses").order_by("due_at", "name")
+        events = report.audit_events.order_by("seq")
+        now = timezone.now()
+        if as_json:
+            data = summary(report) | {
+                "description": report.description,
+                "deadlines": [row.as_dict(now) for row in due],
+                "audit": [
+                    {"seq": e.seq, "at": e.created_at, "action": e.action, "by": e.actor_label}
+                    | {"data": e.data}
+                    for e in events
+                ],
+            }
+            print_json(self.stdout, data)
+            return
+        facts = summary(report)
+        width = max(map(len, facts))
+        for name, value in facts.items():
+            self.stdout.write(f"{name.ljust(width)}  {'' if value is None else value}")
+        print_table(
+            self.stdout,
+            "deadlines",
+            ["deadline", "due", "status", "rule"],
+            [(d.name, d.due_at, d.status(now), d.rule_id) for d in due],
+        )
+        print_table(
+            self.stdout,
+            "audit trail",
+            ["#", "at", "action", "by"],
+            [(e.seq, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.action, e.actor_label) for e in events],
+        )
+
+
+def summary(report: Report) -> dict[str, Any]:
+    return {
+        "key": report.key,
+        "project": report.project.slug,
+        "title": report.title,
+        "state": report.state,
+        "cvss_vector": report.cvss_vector or None,
+        "cvss_score": report.base_score,
+        "severity": report.severity or None,
+        "disclosure_level": report.disclosure_level,
+        "received_at": report.received_at,
+        "public_disclosure_at": report.public_disclosure_at,
+        "release_date": report.release_date,
+        "version": report.version,
+    }
+
+
+def find_report(key: str) -> Report:
+    slug, _, number = key.rpartition("-")
+    if not slug or not number.isdigit():
+        raise CommandError(f"{key!r} is not a report key; keys look like ENVOY-3")
+    try:
+        return Report.objects.select_related("project").get(
+            project__slug=slug.lower(), number=int(number)
+        )
+    except Report.DoesNotExist:
+        raise CommandError(f"no report {key}") from None
+
+
+def find_user(username: str) -> User:
+    try:
+        return get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"no user {username!r}") from None
+
+
+def aware_datetime(text: str) -> datetime:
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
