@@ -29,7 +29,9 @@ def data_dir_problem() -> str | None:
     """Say what to do when the data directory the settings point at cannot be used."""
     from django.conf import settings
 
-    if os.environ.get("VULNDESK_DATABASE_URL"):
+    # The data directory holds the SQLite database and the secret key, unless both come
+    # from elsewhere.
+    if os.environ.get("VULNDESK_DATABASE_URL") and os.environ.get("VULNDESK_SECRET_KEY"):
         return None
     data_dir = settings.DATA_DIR
     if not data_dir.is_dir():
@@ -41,6 +43,11 @@ def data_dir_problem() -> str | None:
         return (
             f"the data directory {data_dir} is not readable and writable by this user. "
             "Fix its permissions, or set VULNDESK_DATA_DIR to another directory."
+        )
+    if not os.environ.get("VULNDESK_SECRET_KEY") and not settings.SECRET_KEY_FILE.is_file():
+        return (
+            f"there is no secret key in {settings.SECRET_KEY_FILE}. Run `vulndesk init` to "
+            "make one, or set VULNDESK_SECRET_KEY."
         )
     return None
 

@@ -36,11 +36,14 @@ def default_data_dir() -> Path:
 DATA_DIR = Path(os.environ.get("VULNDESK_DATA_DIR") or default_data_dir()).expanduser()
 
 
+SECRET_KEY_FILE = DATA_DIR / "secret_key"
+
+
 def read_secret_key() -> str:
     """The key comes from VULNDESK_SECRET_KEY, else from the file `vulndesk init` writes."""
     if key := os.environ.get("VULNDESK_SECRET_KEY"):
         return key
-    key_file = DATA_DIR / "secret_key"
+    key_file = SECRET_KEY_FILE
     try:
         return key_file.read_text().strip()
     except FileNotFoundError:

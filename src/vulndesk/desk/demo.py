@@ -1,5 +1,189 @@
-"""The demo data set: one project per preset, reports in every state, and a demo login."""
+"""The demo data set: one project per preset, reports in every state, and a demo login.
+
+Everything is made through the services, as people would make it, so the demo also walks
+each preset's process end to end.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.contrib.auth.models import User
+from django.db import transaction
+from django.utils import timezone
+
+from vulndesk.desk.models import Project, ReleaseLine, Report, TeamMember, TeamRole
+from vulndesk.desk.services import reports
+from vulndesk.desk.services.transitions import transition
+from vulndesk.process.lifecycle import State
 
 DEMO_USERNAME = "demo"
 # Printed by `vulndesk serve` so a first-time user can log in; `vulndesk demo` sets it.
 DEMO_PASSWORD = "demo-vulndesk"  # noqa: S105
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    preset: str
+    slug: str
+    name: str
+    lines: tuple[tuple[str, str, str], ...]  # (name, status, latest version)
+
+
+PROJECTS = (
+    DemoProject(
+        "envoy",
+        "emissary",
+        "Emissary-ingress",
+        (("1.12", "unsupported", "1.12.4"), ("1.13", "supported", "1.13.9"), ("master", "development", "")),
+    ),
+    DemoProject(
+        "vitess",
+        "vitess",
+        "Vitess",
+        (("18.0", "unsupported", "18.0.7"), ("19.0", "supported", "19.0.5"), ("main", "development", "")),
+    ),
+    DemoProject(
+        "karmada",
+        "karmada",
+        "Karmada",
+        (("release-1.10", "supported", "1.10.6"), ("release-1.11", "supported", "1.11.2"), ("master", "development", "")),
+    ),
+    DemoProject(
+        "openedx",
+        "openedx",
+        "Open edX",
+        (("open-release/yellowwood.master", "unsupported", ""), ("open-release/zebrawood.master", "supported", ""), ("master", "development", "")),
+    ),
+    DemoProject(
+        "folio",
+        "folio",
+        "FOLIO",
+        (("Poppy", "unsupported", "R2 2023"), ("Quesnelia", "supported", "R1 2024"), ("master", "development", "")),
+    ),
+)  # fmt: skip
+
+# (title, CVSS vector, the state the report is walked to)
+REPORTS = (
+    ("Crafted header crashes the proxy (query of death)", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", State.RECEIVED),
+    ("Path traversal in the static file handler", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", State.TRIAGING),
+    ("Stored XSS in the project description", "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N", State.ACCEPTED),
+    ("Timing difference in login reveals user names", "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N", State.REJECTED),
+    ("Path traversal in static files, reported again", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", State.DUPLICATE),
+    ("Privilege escalation through the admin API", "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", State.FIXING),
+    ("Token leak in debug logs", "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", State.FIX_READY),
+    ("SSRF through the webhook URL", "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:L/A:N", State.SCHEDULED),
+    ("Open redirect after login", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", State.RELEASED),
+    ("Unbounded memory use in the gRPC decoder", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", State.PUBLISHED),
+    ("SQL injection in the search API", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", State.CLOSED),
+)  # fmt: skip
+
+# The happy path through the flowchart; rejected and duplicate branch off triage.
+HAPPY_PATH = (
+    State.TRIAGING,
+    State.ACCEPTED,
+    State.FIXING,
+    State.FIX_READY,
+    State.SCHEDULED,
+    State.RELEASED,
+    State.PUBLISHED,
+    State.CLOSED,
+)
+
+
+def path_to(target: State) -> tuple[State, ...]:
+    if target in (State.REJECTED, State.DUPLICATE):
+        return (State.TRIAGING, target)
+    return HAPPY_PATH[: HAPPY_PATH.index(target) + 1] if target in HAPPY_PATH else ()
+
+
+TRIAGE = {
+    "blast_radius": "Every installation that exposes the endpoint.",
+    "reproduced": True,
+    "evidence": "poc",
+    "scope": "system_wide",
+    "layer": "backend",
+    "domain": "software",
+    "pii_exposed": False,
+    "privilege_escalation": False,
+    "affected_versions": "all supported releases",
+    "remediation_plan": "Patch on the development line and backport to supported lines.",
+}
+
+DESCRIPTION = """\
+**Reported privately.** Steps to reproduce:
+
+1. Start a default installation.
+2. Send the request below.
+
+```
+curl -H 'X-Demo: 1' http://localhost:8080/
+```
+
+<script>alert("this tag is shown as text, never run")</script>
+"""
+
+
+def load_demo() -> list[Project]:
+    """Create what is missing and leave the rest: running it twice changes nothing."""
+    user = demo_user()
+    created = []
+    for spec in PROJECTS:
+        with transaction.atomic():
+            if Project.objects.filter(slug=spec.slug).exists():
+                continue
+            created.append(demo_project(spec, user))
+    return created
+
+
+def demo_user() -> User:
+    user, _ = User.objects.get_or_create(
+        username=DEMO_USERNAME, defaults={"email": "demo@vulndesk.invalid"}
+    )
+    user.is_staff = user.is_superuser = True
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def demo_project(spec: DemoProject, user: User) -> Project:
+    project = Project.objects.create(slug=spec.slug, name=spec.name, preset=spec.preset)
+    for name, status, latest in spec.lines:
+        ReleaseLine.objects.create(
+            project=project, name=name, branch=name, status=status, latest_version=latest
+        )
+    TeamMember.objects.create(project=project, user=user, role=TeamRole.SECURITY_TEAM)
+    now = timezone.now()
+    first: Report | None = None
+    for age, (title, vector, target) in enumerate(REPORTS):
+        report = reports.create_report(
+            project,
+            title=title,
+            description=DESCRIPTION,
+            reporter_name="Dana Reporter",
+            reporter_email="dana@example.org",
+            # Older reports are further along, so their deadlines show met, due and overdue.
+            received_at=now - timedelta(days=2 * age, hours=3),
+            actor=None,
+        )
+        report = reports.score_report(report, vector, actor=user)
+        walk(report, target, user, duplicate_of=first)
+        first = first or report
+    return project
+
+
+def walk(report: Report, target: State, user: User, *, duplicate_of: Report | None) -> Report:
+    now = timezone.now()
+    for state in path_to(target):
+        if state is State.ACCEPTED:
+            report = reports.record_triage(report, TRIAGE, actor=user)
+        elif state is State.DUPLICATE:
+            report = reports.record_triage(report, {}, actor=user, duplicate_of=duplicate_of)
+        elif state is State.SCHEDULED:
+            release = now + timedelta(days=5) if target is State.SCHEDULED else now
+            report = reports.schedule_release(
+                report, release, reason="agreed with the Fix Team", actor=user
+            )
+        elif state is State.RELEASED:
+            report = reports.record_fix_release(report, "1.0.1", released_at=now, actor=user)
+        report = transition(report, state, actor=user, reason="demo")
+    return report

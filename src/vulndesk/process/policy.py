@@ -7,6 +7,8 @@ RULES.md IDs it enforces; where a source document gives no number the field is n
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import date, time, timedelta
@@ -393,7 +395,13 @@ def _without_none(annotation: Any) -> Any:
 
 def resolve_policy(preset: str, overrides: Mapping[str, Any] | None = None) -> Policy:
     """A project's policy: its preset with the project's overrides merged in."""
-    data = merge(preset_data(preset), overrides or {})
+    return _resolve(preset, json.dumps(overrides or {}, sort_keys=True, default=str))
+
+
+@functools.lru_cache(maxsize=512)
+def _resolve(preset: str, overrides_json: str) -> Policy:
+    # Policies are frozen, so one resolved copy serves every report of every project using it.
+    data = merge(preset_data(preset), json.loads(overrides_json))
     data["preset"] = preset
     return validate(data)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max
 
@@ -14,6 +14,7 @@ from vulndesk.desk.models import Project, Report
 from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.errors import StaleReportError
 from vulndesk.process.lifecycle import (
+    TRIAGE_FIELDS,
     DisclosureLevel,
     check_disclosure_level,
     default_disclosure_level,
@@ -255,4 +256,43 @@ def record_fix_release(
             data={"fixed_version": locked.fixed_version, "released_at": released_at},
         )
         deadlines.refresh(locked)
+    return locked
+
+
+# Answers the triage form may record, beside the questionnaire of `lifecycle.TRIAGE_FIELDS`.
+TRIAGE_EXTRAS = ("evidence", "may_become_exploitable", "assessed_risk", "mitigation")
+
+
+def record_triage(
+    report: Report,
+    answers: dict[str, Any],
+    *,
+    actor: User | None,
+    duplicate_of: Report | None = None,
+    expected_version: int | None = None,
+) -> Report:
+    """Record triage answers (the FOLIO questionnaire and the like) in one audited change."""
+    unknown = sorted(set(answers) - set(TRIAGE_FIELDS) - set(TRIAGE_EXTRAS))
+    if unknown:
+        known = ", ".join([*TRIAGE_FIELDS, *TRIAGE_EXTRAS])
+        raise ValueError(f"unknown triage answers {', '.join(unknown)}; known: {known}")
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        if duplicate_of is not None:
+            if duplicate_of.pk == locked.pk or duplicate_of.project_id != locked.project_id:
+                raise ValueError("a report duplicates another report of the same project")
+            locked.duplicate_of = duplicate_of
+        for name, value in answers.items():
+            setattr(locked, name, value)
+        try:
+            locked.full_clean(exclude=["project", "fix_lead", "duplicate_of"])
+        except ValidationError as exc:
+            problems = (f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+            raise ValueError("; ".join(problems)) from None
+        locked.version += 1
+        locked.save()
+        data = dict(answers)
+        if duplicate_of is not None:
+            data["duplicate_of"] = duplicate_of.key
+        audit.record("report.triaged", actor=actor, report=locked, data=data)
     return locked

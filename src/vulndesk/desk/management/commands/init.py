@@ -1,3 +1,4 @@
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -19,8 +20,8 @@ class Command(BaseCommand):
                 f"cannot create the data directory {data_dir}: {exc.strerror}. "
                 "Set VULNDESK_DATA_DIR to a directory you can write."
             ) from exc
-        key_file = data_dir / "secret_key"
-        if not settings.SECRET_KEY:
+        key_file: Path = settings.SECRET_KEY_FILE
+        if not os.environ.get("VULNDESK_SECRET_KEY") and not key_file.exists():
             key = secrets.token_urlsafe(50)
             key_file.touch(mode=0o600)
             key_file.write_text(key + "\n")

@@ -34,6 +34,8 @@ class Command(BaseCommand):
                 "--workers", str(options["web_workers"]),
                 "--threads", str(options["threads"]),
                 "--access-logfile", "-",
+                # gunicorn would put a control socket in ~/.gunicorn; vulndesk keeps no state there.
+                "--no-control-socket",
                 "vulndesk.wsgi:application",
             ]
         )  # fmt: skip
