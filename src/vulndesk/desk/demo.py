@@ -34,48 +34,104 @@ PROJECTS = (
         "envoy",
         "emissary",
         "Emissary-ingress",
-        (("1.12", "unsupported", "1.12.4"), ("1.13", "supported", "1.13.9"), ("master", "development", "")),
+        (
+            ("1.12", "unsupported", "1.12.4"),
+            ("1.13", "supported", "1.13.9"),
+            ("master", "development", ""),
+        ),
     ),
     DemoProject(
         "vitess",
         "vitess",
         "Vitess",
-        (("18.0", "unsupported", "18.0.7"), ("19.0", "supported", "19.0.5"), ("main", "development", "")),
+        (
+            ("18.0", "unsupported", "18.0.7"),
+            ("19.0", "supported", "19.0.5"),
+            ("main", "development", ""),
+        ),
     ),
     DemoProject(
         "karmada",
         "karmada",
         "Karmada",
-        (("release-1.10", "supported", "1.10.6"), ("release-1.11", "supported", "1.11.2"), ("master", "development", "")),
+        (
+            ("release-1.10", "supported", "1.10.6"),
+            ("release-1.11", "supported", "1.11.2"),
+            ("master", "development", ""),
+        ),
     ),
     DemoProject(
         "openedx",
         "openedx",
         "Open edX",
-        (("open-release/yellowwood.master", "unsupported", ""), ("open-release/zebrawood.master", "supported", ""), ("master", "development", "")),
+        (
+            ("open-release/yellowwood.master", "unsupported", ""),
+            ("open-release/zebrawood.master", "supported", ""),
+            ("master", "development", ""),
+        ),
     ),
     DemoProject(
         "folio",
         "folio",
         "FOLIO",
-        (("Poppy", "unsupported", "R2 2023"), ("Quesnelia", "supported", "R1 2024"), ("master", "development", "")),
+        (
+            ("Poppy", "unsupported", "R2 2023"),
+            ("Quesnelia", "supported", "R1 2024"),
+            ("master", "development", ""),
+        ),
     ),
-)  # fmt: skip
+)
 
 # (title, CVSS vector, the state the report is walked to)
 REPORTS = (
-    ("Crafted header crashes the proxy (query of death)", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", State.RECEIVED),
-    ("Path traversal in the static file handler", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", State.TRIAGING),
-    ("Stored XSS in the project description", "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N", State.ACCEPTED),
-    ("Timing difference in login reveals user names", "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N", State.REJECTED),
-    ("Path traversal in static files, reported again", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", State.DUPLICATE),
-    ("Privilege escalation through the admin API", "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N", State.FIXING),
+    (
+        "Crafted header crashes the proxy (query of death)",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        State.RECEIVED,
+    ),
+    (
+        "Path traversal in the static file handler",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+        State.TRIAGING,
+    ),
+    (
+        "Stored XSS in the project description",
+        "CVSS:3.1/AV:N/AC:L/PR:L/UI:R/S:C/C:L/I:L/A:N",
+        State.ACCEPTED,
+    ),
+    (
+        "Timing difference in login reveals user names",
+        "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N",
+        State.REJECTED,
+    ),
+    (
+        "Path traversal in static files, reported again",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N",
+        State.DUPLICATE,
+    ),
+    (
+        "Privilege escalation through the admin API",
+        "CVSS:4.0/AV:N/AC:L/AT:N/PR:L/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N",
+        State.FIXING,
+    ),
     ("Token leak in debug logs", "CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N", State.FIX_READY),
-    ("SSRF through the webhook URL", "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:L/A:N", State.SCHEDULED),
+    (
+        "SSRF through the webhook URL",
+        "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:L/A:N",
+        State.SCHEDULED,
+    ),
     ("Open redirect after login", "CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:C/C:L/I:L/A:N", State.RELEASED),
-    ("Unbounded memory use in the gRPC decoder", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H", State.PUBLISHED),
-    ("SQL injection in the search API", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", State.CLOSED),
-)  # fmt: skip
+    (
+        "Unbounded memory use in the gRPC decoder",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H",
+        State.PUBLISHED,
+    ),
+    (
+        "SQL injection in the search API",
+        "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        State.CLOSED,
+    ),
+)
 
 # The happy path through the flowchart; rejected and duplicate branch off triage.
 HAPPY_PATH = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +22,18 @@ class DeadlineQuerySet(models.QuerySet["Deadline"]):
             self.filter(met_at=None, due_at__lte=moment)
             .exclude(models.Exists(paused))
             .order_by("due_at", "report_id", "name")
+        )
+
+    def listing(self) -> models.QuerySet[Deadline, Mapping[str, Any]]:
+        """The columns a list of deadlines shows, as plain rows: a list of thousands stays cheap."""
+        return self.values(
+            "pk",
+            "name",
+            "rule_id",
+            "due_at",
+            "asap",
+            "report__number",
+            "report__project__slug",
         )
 
 

@@ -9,6 +9,7 @@ from vulndesk.desk.management.output import print_json, print_table
 from vulndesk.desk.models import Deadline
 from vulndesk.desk.services import deadlines
 from vulndesk.process.calendar import parse_duration
+from vulndesk.process.deadlines import Status
 
 
 class Command(BaseCommand):
@@ -41,16 +42,28 @@ class Command(BaseCommand):
             horizon = timezone.now() + parse_duration(options["within"])
         except ValueError as exc:
             raise CommandError(f"--within: {exc}") from exc
-        due = Deadline.objects.due_by(horizon).select_related("report__project")
+        due = Deadline.objects.due_by(horizon)
         if options["project"]:
             due = due.filter(report__project__slug=options["project"])
         now = timezone.now()
+        # due_by() leaves out met and paused deadlines, so what remains is overdue or due.
+        listed = [
+            {
+                "report": f"{row['report__project__slug'].upper()}-{row['report__number']}",
+                "name": row["name"],
+                "rule": row["rule_id"],
+                "due_at": row["due_at"],
+                "asap": row["asap"],
+                "status": Status.OVERDUE if row["due_at"] < now else Status.DUE,
+            }
+            for row in due.listing()
+        ]
         if options["json"]:
-            print_json(self.stdout, [row.as_dict(now) | {"report": row.report.key} for row in due])
+            print_json(self.stdout, listed)
             return
         rows = [
-            (row.report.key, row.name, f"{row.due_at:%Y-%m-%d %H:%M}", row.status(now), row.rule_id)
-            for row in due
+            (d["report"], d["name"], f"{d['due_at']:%Y-%m-%d %H:%M}", d["status"], d["rule"])
+            for d in listed
         ]
         columns = ["report", "deadline", "due (UTC)", "status", "rule"]
         print_table(self.stdout, "due and overdue deadlines", columns, rows)
