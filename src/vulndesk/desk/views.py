@@ -1,12 +1,20 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Min, Q
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from vulndesk.desk.access import get_report_for_user, reports_visible_to
-from vulndesk.desk.models import StateChoices
+from vulndesk.desk.models import Deadline, DeadlinePause, StateChoices
+
+
+def next_due_at() -> Subquery:
+    """A report's soonest deadline that is still running: not met, and not paused (a paused
+    one's due time moves when it resumes, and `Deadline.objects.due_by` leaves it out too)."""
+    running = Deadline.objects.filter(report=OuterRef("pk"), met_at=None, due_at__isnull=False)
+    paused = DeadlinePause.objects.filter(deadline=OuterRef("pk"), ended_at=None)
+    return Subquery(running.exclude(Exists(paused)).order_by("due_at").values("due_at")[:1])
 
 
 @login_required
@@ -15,7 +23,7 @@ def report_list(request: HttpRequest) -> HttpResponse:
     reports = (
         reports_visible_to(request.user)
         .select_related("project")
-        .annotate(next_due_at=Min("deadlines__due_at", filter=Q(deadlines__met_at__isnull=True)))
+        .annotate(next_due_at=next_due_at())
         .order_by("-received_at", "-pk")
     )
     if (state := request.GET.get("state")) in StateChoices.values:
@@ -30,7 +38,11 @@ def report_detail(request: HttpRequest, project: str, number: int) -> HttpRespon
     now = timezone.now()
     deadlines = [
         (deadline, deadline.status(now))
-        for deadline in report.deadlines.prefetch_related("pauses").order_by("due_at", "name")
+        for deadline in report.deadlines.prefetch_related("pauses").order_by(
+            # Those still waiting for their anchor go last, on SQLite as on PostgreSQL.
+            F("due_at").asc(nulls_last=True),
+            "name",
+        )
     ]
     events = report.audit_events.select_related("actor").order_by("seq")
     return render(
