@@ -1,9 +1,9 @@
 """How fast is "what is due or overdue now" over 100k reports?
 
-Seeds a fresh database (SQLite in a temporary data directory, or the PostgreSQL database named
-by VULNDESK_DATABASE_URL, whose desk tables it empties first) with REPORTS reports of which a
-tenth are still open, then times `Deadline.objects.due_by()` — the query `vulndesk deadlines`
-runs — against a hand-written SQL query over the same tables as the floor, in the same run.
+Seeds a new database (SQLite in a new temporary data directory, or the new, empty PostgreSQL
+database named by VULNDESK_BENCH_DATABASE_URL) with --reports reports of which a tenth are
+still open, then times `Deadline.objects.due_by()` (what `vulndesk deadlines` runs) against
+a hand-written SQL query over the same tables as the floor, in the same run.
 
     .venv/bin/python bench/deadlines.py [--reports 100000] [--repeat 7]
 """
@@ -18,9 +18,11 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vulndesk.settings")
-os.environ.setdefault("VULNDESK_SECRET_KEY", "bench-only")
-os.environ.setdefault("VULNDESK_DATA_DIR", tempfile.mkdtemp(prefix="vulndesk-bench-"))
+# Never the operator's own database: a new data directory, or a database named for the bench.
+os.environ["DJANGO_SETTINGS_MODULE"] = "vulndesk.settings"
+os.environ["VULNDESK_SECRET_KEY"] = "bench-only"  # noqa: S105
+os.environ["VULNDESK_DATA_DIR"] = tempfile.mkdtemp(prefix="vulndesk-bench-")
+os.environ["VULNDESK_DATABASE_URL"] = os.environ.get("VULNDESK_BENCH_DATABASE_URL", "")
 
 import django
 
@@ -38,6 +40,7 @@ FLOOR_SQL = """
     JOIN desk_report r ON r.id = d.report_id
     JOIN desk_project p ON p.id = r.project_id
     WHERE d.met_at IS NULL AND d.due_at <= %s
+      AND r.state NOT IN ('rejected', 'duplicate', 'closed')
       AND NOT EXISTS (
         SELECT 1 FROM desk_deadlinepause x WHERE x.deadline_id = d.id AND x.ended_at IS NULL
       )
@@ -49,9 +52,6 @@ def seed(count: int, now: datetime) -> None:
     """Bulk rows, not the services: the subject here is the read, not a million audit events."""
     call_command("migrate", verbosity=0)
     with transaction.atomic():
-        Deadline.objects.all().delete()
-        Report.objects.all().delete()
-        Project.objects.all().delete()
         projects = Project.objects.bulk_create(
             Project(slug=f"project-{i}", name=f"Project {i}", preset="envoy") for i in range(100)
         )
@@ -81,10 +81,7 @@ def seed(count: int, now: datetime) -> None:
 
 
 def vulndesk_query(moment: datetime) -> list[tuple[Any, ...]]:
-    due = Deadline.objects.due_by(moment).select_related("report__project")
-    return [
-        (d.pk, d.name, d.due_at, d.rule_id, d.report.number, d.report.project.slug) for d in due
-    ]
+    return [tuple(row.values()) for row in Deadline.objects.due_by(moment).listing()]
 
 
 def floor_query(moment: datetime) -> list[tuple[Any, ...]]:

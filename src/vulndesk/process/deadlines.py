@@ -91,6 +91,7 @@ class ReportFacts:
     cvss_score: float | None = None
     met: Mapping[str, datetime] = field(default_factory=dict)  # deadline name -> when met
     pauses: Mapping[str, Sequence[Pause]] = field(default_factory=dict)  # deadline name -> history
+    concluded: bool = False  # closed, rejected or a duplicate: nothing more is owed
 
     def __post_init__(self) -> None:
         for anchor, moment in self.anchors.items():
@@ -110,6 +111,7 @@ class Status(StrEnum):
     OVERDUE = "overdue"
     MET = "met"
     PAUSED = "paused"
+    DROPPED = "dropped"  # the report concluded before it was met; kept as history
 
 
 class Miss(StrEnum):
@@ -188,7 +190,7 @@ def _deadline(
         # weekend: "as soon as possible" means now, whatever the day.
         if collapsed is not None and (due_at is None or collapsed < due_at):
             due_at, opens_at, asap = collapsed, None, True
-    status = status_at(due_at, met_at, pauses, now)
+    status = status_at(due_at, met_at, pauses, now, concluded=facts.concluded)
     return Deadline(
         rule=rule,
         due_at=due_at,
@@ -245,10 +247,17 @@ def _paused_for(pauses: Sequence[Pause]) -> timedelta:
 
 
 def status_at(
-    due_at: datetime | None, met_at: datetime | None, pauses: Sequence[Pause], now: datetime
+    due_at: datetime | None,
+    met_at: datetime | None,
+    pauses: Sequence[Pause],
+    now: datetime,
+    *,
+    concluded: bool = False,
 ) -> Status:
     if met_at is not None:
         return Status.MET
+    if concluded:
+        return Status.DROPPED
     if any(pause.holds_at(now) for pause in pauses):
         return Status.PAUSED
     if due_at is None:

@@ -40,6 +40,9 @@ ALLOWED: Mapping[State, frozenset[State]] = {
     State.CLOSED: frozenset(),
 }
 
+# A report in one of these asks nothing more of anyone: its unmet deadlines are dropped.
+CONCLUDED: frozenset[State] = frozenset({State.REJECTED, State.DUPLICATE, State.CLOSED})
+
 # The verb a refusal starts with: "cannot accept: …" reads better than "cannot move to accepted".
 # Nothing moves back to `received`, so it needs no verb.
 _VERBS: Mapping[State, str] = {

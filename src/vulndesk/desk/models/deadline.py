@@ -11,6 +11,7 @@ from django.db import models
 
 from vulndesk.desk.models.report import Report
 from vulndesk.process.deadlines import Pause, Status, status_at
+from vulndesk.process.lifecycle import CONCLUDED
 
 
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
@@ -20,6 +21,7 @@ class DeadlineQuerySet(models.QuerySet["Deadline"]):
         paused = DeadlinePause.objects.filter(deadline=models.OuterRef("pk"), ended_at=None)
         return (
             self.filter(met_at=None, due_at__lte=moment)
+            .exclude(report__state__in=CONCLUDED)
             .exclude(models.Exists(paused))
             .order_by("due_at", "report_id", "name")
         )
@@ -63,7 +65,8 @@ class Deadline(models.Model):
     def status(self, now: datetime) -> Status:
         """As `compute_deadlines` would say at `now`; prefetch `pauses` when listing many."""
         pauses = [Pause(p.started_at, p.ended_at) for p in self.pauses.all()]
-        return status_at(self.due_at, self.met_at, pauses, now)
+        concluded = self.report.current_state in CONCLUDED
+        return status_at(self.due_at, self.met_at, pauses, now, concluded=concluded)
 
     def as_dict(self, now: datetime) -> dict[str, Any]:
         return {

@@ -16,6 +16,7 @@ from django.utils import timezone
 from vulndesk.desk.models import Deadline, DeadlinePause, Report
 from vulndesk.desk.services import audit
 from vulndesk.process.deadlines import Pause, ReportFacts, compute_deadlines
+from vulndesk.process.lifecycle import CONCLUDED
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -46,6 +47,7 @@ def report_facts(report: Report, rows: Mapping[str, Deadline]) -> ReportFacts:
         },
         public_disclosure=report.public_disclosure_at,
         cvss_score=report.base_score,
+        concluded=report.current_state in CONCLUDED,
         met=met,
         pauses={
             name: [Pause(p.started_at, p.ended_at, p.reason) for p in row.pauses.all()]
