@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import transaction
 from time_machine import TimeMachineFixture
 
 from tests.desk.factories import make_member, make_project, make_user
@@ -20,10 +19,14 @@ from vulndesk.desk.services import deadlines
 from vulndesk.desk.services.deadlines import DeadlineError
 from vulndesk.desk.services.reports import (
     create_report,
-    record_fix_release,
     record_triage,
-    schedule_release,
     score_report,
+)
+from vulndesk.desk.services.schedule import (
+    assign_cve,
+    plan_merge,
+    record_fix_release,
+    schedule_release,
 )
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.deadlines import Status
@@ -296,6 +299,7 @@ def test_kar_33_34_43_a_release_date_dates_the_distributor_notices(
 ) -> None:
     time_machine.move_to(datetime(2024, 6, 1, 9, tzinfo=UTC), tick=False)
     report = file_report(project_with_team("karmada", "karmada", alice), alice)
+    report = assign_cve(report, "CVE-2024-12345", actor=alice)
     notices = ("distributor_advance_notice", "distributor_release_notice")
     assert {name: due(report)[name] for name in notices} == dict.fromkeys(notices)  # waiting
     disclosure = datetime(2024, 6, 30, 12, tzinfo=UTC)
@@ -308,6 +312,33 @@ def test_kar_33_34_43_a_release_date_dates_the_distributor_notices(
         datetime(2024, 6, 23, 12, tzinfo=UTC),
     )
     assert (notice.rule_id, notice.due_at) == ("KAR-43", datetime(2024, 6, 29, 12, tzinfo=UTC))
+
+
+def test_kar_33_without_a_cve_no_advance_notice_is_owed(
+    time_machine: TimeMachineFixture, alice: User
+) -> None:
+    time_machine.move_to(datetime(2024, 6, 1, 9, tzinfo=UTC), tick=False)
+    report = file_report(project_with_team("karmada", "karmada", alice), alice)
+    report = schedule_release(
+        report, datetime(2024, 6, 30, 12, tzinfo=UTC), reason="x", actor=alice
+    )
+    assert "distributor_advance_notice" not in rows(report)
+    assert rows(report)["distributor_release_notice"].rule_id == "KAR-43"  # owed all the same
+    report = assign_cve(report, "cve-2024-12345", actor=alice)
+    assert report.cve_id == "CVE-2024-12345"
+    assert rows(report)["distributor_advance_notice"].due_at == datetime(
+        2024, 6, 23, 12, tzinfo=UTC
+    )
+
+
+def test_a_malformed_cve_id_is_refused_and_changes_nothing(
+    clock: TimeMachineFixture, emissary: Project, alice: User
+) -> None:
+    report = file_report(emissary, alice)
+    with pytest.raises(ValueError, match="CVE-2024-12345"):
+        assign_cve(report, "2024-12345", actor=alice)
+    report.refresh_from_db()
+    assert (report.cve_id, report.version) == ("", 1)
 
 
 def test_a_project_without_distributors_gets_no_distributor_notices(
@@ -333,11 +364,7 @@ def test_oedx_20_the_announcement_is_due_two_business_days_before_the_merge(
 
     tz = ZoneInfo(zone)
     merge = datetime(2023, 7, 25, 15, tzinfo=tz)  # Tuesday
-    # No service sets the planned merge yet; store it as one would, in one transaction.
-    with transaction.atomic():
-        Report.objects.filter(pk=report.pk).update(planned_merge_at=merge)
-        report.refresh_from_db()
-        deadlines.refresh(report)
+    report = plan_merge(report, merge, reason="after the 2-day notice", actor=alice)
     announcement = rows(report)["security_announcement_posted"]
     assert announcement.due_at == datetime(2023, 7, 21, 15, tzinfo=tz)  # the Friday before
     assert (announcement.rule_id, announcement.advisory) == ("OEDX-20", False)  # it blocks
@@ -348,12 +375,8 @@ def test_oedx_20_the_weekend_is_skipped_counting_back(
 ) -> None:
     time_machine.move_to(datetime(2023, 7, 17, 9, tzinfo=UTC), tick=False)
     report = file_report(project_with_team("openedx", "openedx", alice), alice)
-    with transaction.atomic():
-        Report.objects.filter(pk=report.pk).update(
-            planned_merge_at=datetime(2023, 7, 24, 15, tzinfo=UTC)  # Monday
-        )
-        report.refresh_from_db()
-        deadlines.refresh(report)
+    monday = datetime(2023, 7, 24, 15, tzinfo=UTC)
+    report = plan_merge(report, monday, reason="planned", actor=alice)
     assert due(report) == {"security_announcement_posted": datetime(2023, 7, 20, 15, tzinfo=UTC)}
 
 
@@ -540,3 +563,14 @@ def test_due_by_lists_overdue_and_due_deadlines_soonest_first_without_met_or_pau
         ("EMISSARY-2", "forthcoming_fix_announced"),  # due exactly now
     ]
     assert Deadline.objects.due_by(T0).count() == 0
+
+
+def test_a_rejected_report_owes_nothing_its_deadlines_are_dropped(
+    clock: TimeMachineFixture, emissary: Project, alice: User
+) -> None:
+    report = transition(file_report(emissary, alice), State.TRIAGING, actor=alice)
+    report = transition(report, State.REJECTED, actor=alice, reason="not a vulnerability")
+    clock.shift(timedelta(days=30))
+    now = datetime.now(UTC)
+    assert not Deadline.objects.due_by(now).filter(report=report).exists()
+    assert {row.status(now) for row in rows(report).values()} == {Status.DROPPED}

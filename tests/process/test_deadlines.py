@@ -504,3 +504,13 @@ def test_deadlines_never_land_on_a_no_deadline_day_or_in_a_freeze(
     if calendar.freezes:
         assert not date(day.year, 12, 24) <= day <= date(day.year, 12, 31)
         assert not date(day.year, 1, 1) <= day <= date(day.year, 1, 2)
+
+
+def test_a_concluded_report_drops_its_unmet_deadlines_and_keeps_the_met_ones() -> None:
+    """A closed, rejected or duplicate report owes nothing: nothing of it stays overdue."""
+    met = {"fix_developed": T0 + timedelta(days=2)}
+    facts = ReportFacts(anchors={"disclosure": T0}, met=met, concluded=True)
+    later = T0 + timedelta(days=30)
+    assert one(FIX_DEVELOPED, facts, now=later).status is Status.MET
+    dropped = one(replace(FIX_DEVELOPED, name="fix_team_formed"), facts, now=later)
+    assert (dropped.status, dropped.due_at) == (Status.DROPPED, T0 + timedelta(days=7))

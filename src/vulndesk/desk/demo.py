@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vulndesk.desk.models import Project, ReleaseLine, Report, TeamMember, TeamRole
-from vulndesk.desk.services import reports
+from vulndesk.desk.services import reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import State
 
@@ -236,10 +236,10 @@ def walk(report: Report, target: State, user: User, *, duplicate_of: Report | No
             report = reports.record_triage(report, {}, actor=user, duplicate_of=duplicate_of)
         elif state is State.SCHEDULED:
             release = now + timedelta(days=5) if target is State.SCHEDULED else now
-            report = reports.schedule_release(
+            report = schedule.schedule_release(
                 report, release, reason="agreed with the Fix Team", actor=user
             )
         elif state is State.RELEASED:
-            report = reports.record_fix_release(report, "1.0.1", released_at=now, actor=user)
+            report = schedule.record_fix_release(report, "1.0.1", released_at=now, actor=user)
         report = transition(report, state, actor=user, reason="demo")
     return report

@@ -299,16 +299,24 @@ class Policy(BaseModel):
     supported_releases: SupportedReleases
     disclosure_levels: list[DisclosureLevel] = []
 
-    def deadline_rules(self) -> list[DeadlineRule]:
-        """Every dated obligation this policy sets, in the order the document gives them."""
+    def deadline_rules(self, *, cve_assigned: bool = True) -> list[DeadlineRule]:
+        """Every dated obligation this policy sets for a report, in the document's order.
+
+        Where the advance notice is owed only for a vulnerability with a CVE (KAR-33), a report
+        without one gets no such deadline.
+        """
         advisory = self.timeline.advisory
         named = list(self.timeline.steps.items())
-        if self.distributors.enabled:
+        distributors = self.distributors
+        if distributors.enabled:
+            advance = distributors.advance_notice
+            if distributors.requires_cve and not cve_assigned:
+                advance = None
             named += [
                 (name, step)
                 for name, step in (
-                    ("distributor_advance_notice", self.distributors.advance_notice),
-                    ("distributor_release_notice", self.distributors.release_notice),
+                    ("distributor_advance_notice", advance),
+                    ("distributor_release_notice", distributors.release_notice),
                 )
                 if step is not None
             ]

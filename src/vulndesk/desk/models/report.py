@@ -7,6 +7,7 @@ they are spelled out because the migration and the admin need plain Django choic
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -117,6 +118,12 @@ class Report(models.Model):
         default=False, help_text="the Security Team found public handling harms no user (KAR-27)"
     )
 
+    cve_id = models.CharField(
+        "CVE ID",
+        max_length=30,
+        blank=True,
+        validators=[RegexValidator(r"^CVE-\d{4}-\d{4,}$", "a CVE ID looks like CVE-2024-12345")],
+    )
     release_date = models.DateTimeField(null=True, blank=True)
     planned_merge_at = models.DateTimeField(
         null=True, blank=True, help_text="when the fix will be merged in public (OEDX-20)"

@@ -62,7 +62,7 @@ def refresh(report: Report, *, now: datetime | None = None) -> list[Deadline]:
     policy = report.project.policy()
     rows = {row.name: row for row in report.deadlines.prefetch_related("pauses")}
     computed = compute_deadlines(
-        policy.deadline_rules(),
+        policy.deadline_rules(cve_assigned=bool(report.cve_id)),
         report_facts(report, rows),
         policy.calendar.business_calendar(),
         now,

@@ -206,59 +206,6 @@ def override_severity(
     return locked
 
 
-def schedule_release(
-    report: Report,
-    release_date: datetime,
-    *,
-    reason: str,
-    actor: User | None,
-    expected_version: int | None = None,
-) -> Report:
-    """Set or move the Release Date; every move says why (EMI-13)."""
-    if not reason.strip():
-        raise ValueError("say why the Release Date is set or moved: the reason is audited")
-    with transaction.atomic():
-        locked = lock_report(report, expected_version)
-        previous = locked.release_date
-        locked.release_date = release_date
-        locked.version += 1
-        locked.save()
-        audit.record(
-            "report.release_date_set",
-            actor=actor,
-            report=locked,
-            data={"release_date": release_date, "previous": previous, "reason": reason},
-        )
-        deadlines.refresh(locked)
-    return locked
-
-
-def record_fix_release(
-    report: Report,
-    fixed_version: str,
-    *,
-    released_at: datetime,
-    actor: User | None,
-    expected_version: int | None = None,
-) -> Report:
-    """The fix shipped in this version at this time: what `released` requires (FOLIO-34)."""
-    if not fixed_version.strip():
-        raise ValueError("give the version that ships the fix, e.g. 1.13.10")
-    with transaction.atomic():
-        locked = lock_report(report, expected_version)
-        locked.fixed_version, locked.fix_released_at = fixed_version.strip(), released_at
-        locked.version += 1
-        locked.save()
-        audit.record(
-            "report.fix_released",
-            actor=actor,
-            report=locked,
-            data={"fixed_version": locked.fixed_version, "released_at": released_at},
-        )
-        deadlines.refresh(locked)
-    return locked
-
-
 # Answers the triage form may record, beside the questionnaire of `lifecycle.TRIAGE_FIELDS`.
 TRIAGE_EXTRAS = ("evidence", "may_become_exploitable", "assessed_risk", "mitigation")
 

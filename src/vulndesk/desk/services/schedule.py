@@ -1,0 +1,111 @@
+"""The dated facts a report's deadlines hang on: Release Date, planned merge, fix release, CVE."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vulndesk.desk.models import Report
+from vulndesk.desk.services import audit, deadlines
+from vulndesk.desk.services.reports import lock_report
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+def _record(
+    report: Report,
+    action: str,
+    fields: dict[str, Any],
+    *,
+    actor: User | None,
+    expected_version: int | None,
+    reason: str = "",
+) -> Report:
+    """Set `fields`, audit the change with the values they replace, and redate the deadlines."""
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        previous = {name: getattr(locked, name) for name in fields}
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        try:
+            locked.clean_fields(
+                exclude=[f.name for f in Report._meta.fields if f.name not in fields]
+            )
+        except ValidationError as exc:
+            problems = (f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+            raise ValueError("; ".join(problems)) from None
+        locked.version += 1
+        locked.save()
+        data: dict[str, Any] = {**fields, "previous": previous}
+        if reason:
+            data["reason"] = reason
+        audit.record(action, actor=actor, report=locked, data=data)
+        deadlines.refresh(locked)
+    return locked
+
+
+def schedule_release(
+    report: Report,
+    release_date: datetime,
+    *,
+    reason: str,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Report:
+    """Set or move the Release Date; every move says why (EMI-13)."""
+    if not reason.strip():
+        raise ValueError("say why the Release Date is set or moved: the reason is audited")
+    fields = {"release_date": release_date}
+    return _record(
+        report, "report.release_date_set", fields,
+        actor=actor, expected_version=expected_version, reason=reason.strip(),
+    )  # fmt: skip
+
+
+def plan_merge(
+    report: Report,
+    merge_at: datetime,
+    *,
+    reason: str,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Report:
+    """When the fix will be merged in public; Open edX announces 2 business days ahead (OEDX-20)."""
+    if not reason.strip():
+        raise ValueError("say why the merge is planned for then: the reason is audited")
+    fields = {"planned_merge_at": merge_at}
+    return _record(
+        report, "report.merge_planned", fields,
+        actor=actor, expected_version=expected_version, reason=reason.strip(),
+    )  # fmt: skip
+
+
+def record_fix_release(
+    report: Report,
+    fixed_version: str,
+    *,
+    released_at: datetime,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Report:
+    """The fix shipped in this version at this time: what `released` requires (FOLIO-34)."""
+    if not fixed_version.strip():
+        raise ValueError("give the version that ships the fix, e.g. 1.13.10")
+    fields = {"fixed_version": fixed_version.strip(), "fix_released_at": released_at}
+    return _record(
+        report, "report.fix_released", fields, actor=actor, expected_version=expected_version
+    )
+
+
+def assign_cve(
+    report: Report, cve_id: str, *, actor: User | None, expected_version: int | None = None
+) -> Report:
+    """A CVE ID for the report; under Karmada it starts the distributor notice clock (KAR-33)."""
+    fields = {"cve_id": cve_id.strip().upper()}
+    return _record(
+        report, "report.cve_assigned", fields, actor=actor, expected_version=expected_version
+    )
