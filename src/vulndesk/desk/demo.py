@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vulndesk.desk.models import Project, ReleaseLine, Report, TeamMember, TeamRole
-from vulndesk.desk.services import reports, schedule
+from vulndesk.desk.services import deadlines, reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import State
 
@@ -152,6 +152,14 @@ def path_to(target: State) -> tuple[State, ...]:
     return HAPPY_PATH[: HAPPY_PATH.index(target) + 1] if target in HAPPY_PATH else ()
 
 
+# Steps a team would have ticked off by the time a report enters each state.
+MET_ON_ENTERING: dict[State, tuple[str, ...]] = {
+    State.FIXING: ("fix_team_formed",),
+    State.SCHEDULED: ("forthcoming_fix_announced", "distributor_advance_notice"),
+    State.RELEASED: ("distributor_release_notice",),
+    State.CLOSED: ("retrospective_sent",),
+}
+
 TRIAGE = {
     "blast_radius": "Every installation that exposes the endpoint.",
     "reproduced": True,
@@ -242,4 +250,7 @@ def walk(report: Report, target: State, user: User, *, duplicate_of: Report | No
         elif state is State.RELEASED:
             report = schedule.record_fix_release(report, "1.0.1", released_at=now, actor=user)
         report = transition(report, state, actor=user, reason="demo")
+        for name in MET_ON_ENTERING.get(state, ()):
+            if report.deadlines.filter(name=name, met_at=None).exists():
+                deadlines.meet(report, name, actor=user)
     return report
