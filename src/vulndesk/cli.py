@@ -2,15 +2,16 @@
 
 import os
 import sys
+from pathlib import Path
 
 VERBS = {
     "init": "create the data directory, the secret key and the database",
     "demo": "load demo projects (one per preset) and a demo login; safe to run twice",
     "serve": "run the web server and the task worker (127.0.0.1:8000 by default)",
     "worker": "run task workers alone (several may run, on several machines)",
-    "report": "new | list | show | transition | score",
+    "report": "new | list | show | transition | score | schedule | fixed",
     "policy": "show NAME | check FILE",
-    "deadlines": "due and overdue deadlines, soonest first",
+    "deadlines": "due and overdue deadlines, soonest first; pause | resume | meet one",
     "audit": "verify: check the audit chain for changed or deleted rows",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
@@ -25,6 +26,30 @@ def usage() -> str:
     return "\n".join(lines)
 
 
+def not_a_directory(data_dir: Path, file: Path) -> str:
+    where = "" if file == data_dir else f" cannot be used: {file}"
+    return (
+        f"the data directory {data_dir}{where} is a file, not a directory. Set "
+        "VULNDESK_DATA_DIR to a directory (`vulndesk init` creates it), or move the file away."
+    )
+
+
+def data_dir_file_problem() -> str | None:
+    """A VULNDESK_DATA_DIR that is a file, or inside one. Checked before Django starts, because
+    the settings read the secret key from the data directory as they load."""
+    configured = os.environ.get("VULNDESK_DATA_DIR")
+    if not configured:
+        return None
+    data_dir = Path(configured).expanduser().absolute()
+    for path in (data_dir, *data_dir.parents):
+        try:
+            if path.exists() and not path.is_dir():
+                return not_a_directory(data_dir, path)
+        except OSError:  # not ours to enter; data_dir_problem() says so
+            return None
+    return None
+
+
 def data_dir_problem() -> str | None:
     """Say what to do when the data directory the settings point at cannot be used."""
     from django.conf import settings
@@ -33,8 +58,17 @@ def data_dir_problem() -> str | None:
     # from elsewhere.
     if os.environ.get("VULNDESK_DATABASE_URL") and os.environ.get("VULNDESK_SECRET_KEY"):
         return None
-    data_dir = settings.DATA_DIR
-    if not data_dir.is_dir():
+    data_dir: Path = settings.DATA_DIR
+    try:
+        exists, is_dir = data_dir.exists(), data_dir.is_dir()
+    except OSError as exc:  # a parent directory this user may not enter
+        return (
+            f"cannot reach the data directory {data_dir}: {exc.strerror}. Fix the permissions "
+            "of the directories above it, or set VULNDESK_DATA_DIR to another directory."
+        )
+    if exists and not is_dir:
+        return not_a_directory(data_dir, data_dir)
+    if not exists:
         return (
             f"the data directory {data_dir} does not exist. Run `vulndesk init` to create it, "
             "or set VULNDESK_DATA_DIR to an existing directory."
@@ -58,8 +92,20 @@ def main(argv: list[str] | None = None) -> None:
     if not args or (args[0] in {"-h", "--help", "help"} and len(args) == 1):
         print(usage())
         return
-    if args[0] not in NEEDS_NO_DATA_DIR and (problem := data_dir_problem()):
-        sys.exit(f"vulndesk: {problem}")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["vulndesk", *args])
+    # `vulndesk report --help` works before `vulndesk init`, as `vulndesk policy` does.
+    needs_data_dir = args[0] not in NEEDS_NO_DATA_DIR and not {"-h", "--help"} & set(args)
+    try:
+        problem = data_dir_file_problem() or (data_dir_problem() if needs_data_dir else None)
+        if problem:
+            sys.exit(f"vulndesk: {problem}")
+        execute_from_command_line(["vulndesk", *args])
+    except ImproperlyConfigured as exc:  # a bad VULNDESK_* value: the message says which
+        sys.exit(f"vulndesk: {exc}")
+    except BrokenPipeError:
+        # The reader went away (`vulndesk report list | head`): stop quietly, as `ls` does.
+        # Point stdout at /dev/null so that flushing it at exit does not fail a second time.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)

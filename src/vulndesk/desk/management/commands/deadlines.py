@@ -4,7 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from vulndesk.desk.management.commands.report import find_report, find_user
+from vulndesk.desk.management.commands.report import find_project, find_report, find_user
 from vulndesk.desk.management.output import print_json, print_table
 from vulndesk.desk.models import Deadline
 from vulndesk.desk.services import deadlines
@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(f"--within: {exc}") from exc
         due = Deadline.objects.due_by(horizon)
         if options["project"]:
-            due = due.filter(report__project__slug=options["project"])
+            due = due.filter(report__project=find_project(options["project"]))
         now = timezone.now()
         # due_by() leaves out met and paused deadlines, so what remains is overdue or due.
         listed = [

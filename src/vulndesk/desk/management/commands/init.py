@@ -20,6 +20,12 @@ class Command(BaseCommand):
                 f"cannot create the data directory {data_dir}: {exc.strerror}. "
                 "Set VULNDESK_DATA_DIR to a directory you can write."
             ) from exc
+        if (mode := data_dir.stat().st_mode & 0o777) & 0o077:
+            # Made before `vulndesk init`, by hand: the database in it holds embargoed reports.
+            self.stderr.write(
+                f"warning: other users can open {data_dir} (mode {mode:o}), which holds "
+                f"embargoed reports. Run `chmod 700 {data_dir}`."
+            )
         key_file: Path = settings.SECRET_KEY_FILE
         if not os.environ.get("VULNDESK_SECRET_KEY") and not key_file.exists():
             key = secrets.token_urlsafe(50)
@@ -28,6 +34,9 @@ class Command(BaseCommand):
             settings.SECRET_KEY = key
             self.stdout.write(f"wrote a new secret key to {key_file}")
         call_command("migrate", interactive=False, verbosity=0)
+        database = settings.DATABASES["default"]
+        if database["ENGINE"].endswith("sqlite3"):
+            Path(database["NAME"]).chmod(0o600)  # SQLite gives its journal files the same mode
         call_command("collectstatic", interactive=False, verbosity=0)
         self.stdout.write(f"vulndesk is ready: data in {data_dir}, database {_where()}")
 

@@ -36,9 +36,14 @@ class Command(BaseCommand):
 
     def check_file(self, path: Path) -> Policy:
         try:
-            text = path.read_text()
+            text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(
+                f"cannot read {path}: it is not UTF-8 text (byte {exc.object[exc.start]:#04x} "
+                f"at offset {exc.start}); a policy file is YAML saved as UTF-8"
+            ) from None
         try:
             policy = load_policy(text)
         except PolicyError as exc:

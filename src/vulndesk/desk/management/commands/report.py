@@ -1,16 +1,17 @@
 import sys
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import F
 from django.utils import timezone
 
 from vulndesk.desk.management.output import print_json, print_table
 from vulndesk.desk.models import Project, Report, StateChoices
-from vulndesk.desk.services import reports
+from vulndesk.desk.services import reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import TransitionError
 from vulndesk.process.severity import CvssError
@@ -66,12 +67,12 @@ class Command(BaseCommand):
             elif verb == "score":
                 report = reports.score_report(report, options["vector"], actor=actor)
             elif verb == "schedule":
-                report = reports.schedule_release(
+                report = schedule.schedule_release(
                     report, options["release_date"], reason=options["reason"], actor=actor
                 )
             elif verb == "fixed":
                 released_at = options["released_at"] or timezone.now()
-                report = reports.record_fix_release(
+                report = schedule.record_fix_release(
                     report, options["version"], released_at=released_at, actor=actor
                 )
         except (TransitionError, CvssError, ValueError) as exc:
@@ -79,11 +80,7 @@ class Command(BaseCommand):
         self.show(report, as_json=options["json"])
 
     def new(self, options: dict[str, Any], actor: User | None) -> Report:
-        try:
-            project = Project.objects.get(slug=options["project"])
-        except Project.DoesNotExist:
-            slugs = ", ".join(Project.objects.values_list("slug", flat=True)) or "none yet"
-            raise CommandError(f"no project {options['project']!r}; projects: {slugs}") from None
+        project = find_project(options["project"])
         description = options["description"]
         if description == "-":
             description = sys.stdin.read()
@@ -103,7 +100,7 @@ class Command(BaseCommand):
     def list(self, options: dict[str, Any]) -> None:
         found = Report.objects.select_related("project").order_by("-received_at", "-pk")
         if options["project"]:
-            found = found.filter(project__slug=options["project"])
+            found = found.filter(project=find_project(options["project"]))
         if options["state"]:
             found = found.filter(state=options["state"])
         if options["json"]:
@@ -118,7 +115,10 @@ class Command(BaseCommand):
 
     def show(self, report: Report, *, as_json: bool) -> None:
         report.refresh_from_db()
-        due = report.deadlines.prefetch_related("pauses").order_by("due_at", "name")
+        # Undated deadlines (waiting for their anchor) last, on SQLite as on PostgreSQL.
+        due = report.deadlines.prefetch_related("pauses").order_by(
+            F("due_at").asc(nulls_last=True), "name"
+        )
         events = report.audit_events.order_by("seq")
         now = timezone.now()
         if as_json:
@@ -164,8 +164,24 @@ def summary(report: Report) -> dict[str, Any]:
         "received_at": report.received_at,
         "public_disclosure_at": report.public_disclosure_at,
         "release_date": report.release_date,
+        "fixed_version": report.fixed_version or None,
+        "fix_released_at": report.fix_released_at,
         "version": report.version,
     }
+
+
+def find_project(slug: str) -> Project:
+    try:
+        return Project.objects.get(slug=slug)
+    except Project.DoesNotExist:
+        slugs = ", ".join(Project.objects.order_by("slug").values_list("slug", flat=True))
+        known = (
+            f"projects: {slugs}"
+            if slugs
+            else "there are no projects yet: add one in the admin (/admin/), or load the demo "
+            "projects with `vulndesk demo`"
+        )
+        raise CommandError(f"no project {slug!r}; {known}") from None
 
 
 def find_report(key: str) -> Report:
@@ -188,5 +204,11 @@ def find_user(username: str) -> User:
 
 
 def aware_datetime(text: str) -> datetime:
-    moment = datetime.fromisoformat(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 date and time; write it like 2024-03-22T10:00 "
+            "(UTC) or 2024-03-22T12:00+02:00"
+        ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -27,6 +27,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.require_migrated()
         host, port = options["host"], options["port"]
+        if problem := listen_problem(host, port):
+            raise CommandError(problem)
         web = subprocess.Popen(  # noqa: S603
             [
                 sys.executable, "-m", "gunicorn",
@@ -81,6 +83,22 @@ class Command(BaseCommand):
             raise CommandError(f"cannot open the database: {exc}. Run `vulndesk init`.") from exc
         if pending:
             raise CommandError("the database is not up to date. Run `vulndesk init` first.")
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the web server could not listen on host:port, found before starting it. Otherwise
+    gunicorn retries for seconds, while wait_for_port() greets whatever else answers there."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as gunicorn does
+            probe.bind(address)
+    except OSError as exc:
+        return (
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. If another vulndesk or "
+            "another server uses the port, stop it, or choose another port with --port."
+        )
+    return None
 
 
 def wait_for_port(
