@@ -15,6 +15,8 @@ VERBS = {
     "audit": "verify: check the audit chain for changed or deleted rows",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
+# Commands that read or write the database, and so need its tables up to date.
+NEEDS_DATABASE = {"demo", "serve", "worker", "report", "deadlines", "audit"}
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}
 
 
@@ -86,6 +88,23 @@ def data_dir_problem() -> str | None:
     return None
 
 
+def database_problem() -> str | None:
+    """Say what to do when the database is missing tables this version of vulndesk needs."""
+    import django
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    django.setup()
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return f"cannot open the database: {exc}. Check VULNDESK_DATABASE_URL; run `vulndesk init`."
+    if pending:
+        return "the database is not up to date with this version. Run `vulndesk init` first."
+    return None
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vulndesk.settings")
@@ -99,6 +118,8 @@ def main(argv: list[str] | None = None) -> None:
     needs_data_dir = args[0] not in NEEDS_NO_DATA_DIR and not {"-h", "--help"} & set(args)
     try:
         problem = data_dir_file_problem() or (data_dir_problem() if needs_data_dir else None)
+        if not problem and needs_data_dir and args[0] in NEEDS_DATABASE:
+            problem = database_problem()
         if problem:
             sys.exit(f"vulndesk: {problem}")
         execute_from_command_line(["vulndesk", *args])

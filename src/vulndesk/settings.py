@@ -46,7 +46,7 @@ def read_secret_key() -> str:
     key_file = SECRET_KEY_FILE
     try:
         return key_file.read_text().strip()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         # Commands that need no key (init, policy) still start; anything that signs refuses.
         return ""
     except OSError as exc:

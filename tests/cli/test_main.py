@@ -133,3 +133,15 @@ def test_output_cut_short_by_the_reader_ends_quietly(env: dict[str, str]) -> Non
         os.close(write_end)
     assert done.returncode == 1
     assert done.stderr == ""
+
+
+def test_a_database_without_its_tables_says_to_run_init(
+    env: dict[str, str], data_dir: Path
+) -> None:
+    data_dir.mkdir()
+    (data_dir / "secret_key").write_text("a key made by hand\n")
+    result = run_process(env, "report", "list")
+    assert result.returncode != 0
+    assert "not up to date" in result.stderr
+    assert "vulndesk init" in result.stderr
+    assert "Traceback" not in result.stderr

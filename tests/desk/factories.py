@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.db import transaction
 
 from vulndesk.desk.models import Project, Report, TeamMember, TeamRole
+from vulndesk.desk.services import deadlines
 from vulndesk.desk.services.reports import create_report
 
 FOLIO_TRIAGE_ANSWERS: dict[str, Any] = {
@@ -44,6 +46,9 @@ def make_report(project: Project, *, actor: User | None = None, **fields: Any) -
         actor=actor,
     )
     if fields:
-        Report.objects.filter(pk=report.pk).update(**fields)
-        report.refresh_from_db()
+        with transaction.atomic():
+            Report.objects.filter(pk=report.pk).update(**fields)
+            report.refresh_from_db()
+            # The dates may have moved: redate the deadlines as the services would.
+            deadlines.refresh(report)
     return report

@@ -3,9 +3,7 @@
 from vulndesk.desk.markdown import render
 
 
-def test_a_remote_image_is_dropped_so_no_tracker_sees_who_reads_an_embargoed_report() -> (
-    None
-):
+def test_a_remote_image_is_dropped_so_no_tracker_sees_who_reads_an_embargoed_report() -> None:
     html = render("Look: ![pixel](https://tracker.example/p.png) and <img src=https://t.example/x>")
     assert "<img" not in html
     assert "tracker.example" not in html

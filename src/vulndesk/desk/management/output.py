@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.management.base import OutputWrapper
+from django.core.serializers.json import DjangoJSONEncoder
 from rich.console import Console
 from rich.table import Table
 
@@ -25,4 +26,4 @@ def print_table(
 
 
 def print_json(out: OutputWrapper, data: Any) -> None:
-    out.write(json.dumps(data, indent=2, sort_keys=True, default=str))
+    out.write(json.dumps(data, indent=2, sort_keys=True, cls=DjangoJSONEncoder))

@@ -9,8 +9,6 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, connection
-from django.db.migrations.executor import MigrationExecutor
 
 from vulndesk.desk.demo import DEMO_PASSWORD, DEMO_USERNAME
 
@@ -25,7 +23,6 @@ class Command(BaseCommand):
         parser.add_argument("--threads", type=int, default=4, help="threads per web process (4)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        self.require_migrated()
         host, port = options["host"], options["port"]
         if problem := listen_problem(host, port):
             raise CommandError(problem)
@@ -74,15 +71,6 @@ class Command(BaseCommand):
             child.wait(timeout=30)
         if not requested:
             raise CommandError(f"the {died[0]} stopped, so vulndesk stopped too")
-
-    def require_migrated(self) -> None:
-        try:
-            executor = MigrationExecutor(connection)
-            pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        except DatabaseError as exc:
-            raise CommandError(f"cannot open the database: {exc}. Run `vulndesk init`.") from exc
-        if pending:
-            raise CommandError("the database is not up to date. Run `vulndesk init` first.")
 
 
 def listen_problem(host: str, port: int) -> str | None:
