@@ -48,5 +48,10 @@ def report_detail(request: HttpRequest, project: str, number: int) -> HttpRespon
     return render(
         request,
         "desk/report_detail.html",
-        {"report": report, "deadlines": deadlines, "events": events},
+        {
+            "report": report,
+            "handling": report.handling(),
+            "deadlines": deadlines,
+            "events": events,
+        },
     )

@@ -97,9 +97,11 @@ def severity_for(score: float) -> Severity:
 
 
 def may_slow_down(
-    score: float | None, assessed_risk: str | None, *, cvss_below: float, or_risk_low: bool
+    score: float | None, assessed_risk: str | None, *, cvss_below: float | None, or_risk_low: bool
 ) -> Decision:
     """May the fix team push the timeline past the suggested windows? (KAR-24, EMI-34)"""
+    if cvss_below is None:
+        return Decision(False, "this policy has no slow-down rule")
     if score is not None and score < cvss_below:
         return Decision(True, f"CVSS {score:.1f} is below the slow-down threshold {cvss_below:.1f}")
     shown = "the report has no CVSS score yet" if score is None else f"CVSS {score:.1f}"

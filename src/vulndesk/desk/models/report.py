@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vulndesk.desk.models.project import Project, ReleaseLine
+from vulndesk.process.handling import Handling, handling
 from vulndesk.process.lifecycle import State, TransitionFacts
 from vulndesk.process.severity import Severity
 
@@ -211,6 +212,16 @@ class Report(models.Model):
     @property
     def is_publicly_disclosed(self) -> bool:
         return self.public_disclosure_at is not None
+
+    def handling(self) -> Handling:
+        """What the project's policy lets the team do with this report, and why."""
+        return handling(
+            self.project.policy(),
+            score=self.base_score,
+            severity=self.effective_severity,
+            assessed_risk=self.assessed_risk or None,
+            public=self.is_publicly_disclosed,
+        )
 
     def triage_filled(self) -> frozenset[str]:
         """The questionnaire answers given, by the names `lifecycle.TRIAGE_FIELDS` uses."""

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import F
 from django.utils import timezone
 
-from vulndesk.desk.management.output import print_json, print_table
+from vulndesk.desk.management.output import human, print_json, print_table
 from vulndesk.desk.models import Project, Report, StateChoices
 from vulndesk.desk.services import reports, schedule
 from vulndesk.desk.services.transitions import transition
@@ -121,8 +121,19 @@ class Command(BaseCommand):
         )
         events = report.audit_events.order_by("seq")
         now = timezone.now()
+        handled = report.handling()
+        handling = {
+            "slow_down": {"allowed": handled.slow_down.allowed, "why": handled.slow_down.reason},
+            "semi_public": {
+                "allowed": handled.semi_public.allowed,
+                "why": handled.semi_public.reason,
+            },
+            "release": handled.release,
+            "asap": handled.asap,
+        }
         if as_json:
             data = summary(report) | {
+                "handling": handling,
                 "description": report.description,
                 "deadlines": [row.as_dict(now) for row in due],
                 "audit": [
@@ -136,7 +147,22 @@ class Command(BaseCommand):
         facts = summary(report)
         width = max(map(len, facts))
         for name, value in facts.items():
-            self.stdout.write(f"{name.ljust(width)}  {'' if value is None else value}")
+            self.stdout.write(f"{name.ljust(width)}  {human(value)}")
+        print_table(
+            self.stdout,
+            "handling under the project's policy",
+            ["decision", "", "why"],
+            [
+                ("slow down", yes_no(handled.slow_down.allowed), handled.slow_down.reason),
+                (
+                    "semi-public fix",
+                    yes_no(handled.semi_public.allowed),
+                    handled.semi_public.reason,
+                ),
+                ("release", handled.release or "-", "from the severity (KAR-28/29)"),
+                ("timelines ASAP", yes_no(handled.asap), "public disclosure (EMI-14)"),
+            ],
+        )
         print_table(
             self.stdout,
             "deadlines",
@@ -149,6 +175,10 @@ class Command(BaseCommand):
             ["#", "at", "action", "by"],
             [(e.seq, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.action, e.actor_label) for e in events],
         )
+
+
+def yes_no(allowed: bool) -> str:
+    return "yes" if allowed else "no"
 
 
 def summary(report: Report) -> dict[str, Any]:

@@ -19,8 +19,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
         parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
-        parser.add_argument("--web-workers", type=int, default=2, help="web processes (2)")
-        parser.add_argument("--threads", type=int, default=4, help="threads per web process (4)")
+        parser.add_argument("--web-workers", type=int, default=4, help="web processes (4)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
@@ -31,7 +30,9 @@ class Command(BaseCommand):
                 sys.executable, "-m", "gunicorn",
                 "--bind", f"{host}:{port}",
                 "--workers", str(options["web_workers"]),
-                "--threads", str(options["threads"]),
+                # Threaded (gthread) workers of gunicorn 27 were seen to hang on Ctrl-C here;
+                # plain sync workers stop at once.
+                "--worker-class", "sync",
                 "--access-logfile", "-",
                 # gunicorn would put a control socket in ~/.gunicorn; vulndesk keeps no state there.
                 "--no-control-socket",
