@@ -144,3 +144,14 @@ def test_recording_outside_a_transaction_is_refused() -> None:
     with pytest.raises(RuntimeError, match=r"must run inside transaction\.atomic\(\)"):
         audit.record("test.note", actor=None, data={})
     assert not AuditEvent.objects.exists()
+
+
+def test_a_row_slipped_in_past_the_chain_head_is_named() -> None:
+    """A forged event appended with raw SQL, bypassing record() and its head update."""
+    events = three_events()
+    columns = "seq, created_at, actor_label, action, data, prev_hash, hash"
+    raw(
+        f"INSERT INTO {{table}} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+        [4, "2024-03-01 10:00:00+00:00", "mallory", "forged", "{}", events[-1].hash, "0" * 64],
+    )
+    assert audit.verify_chain() == ["seq 4: not recorded by the chain head"]

@@ -15,9 +15,10 @@ from django.urls import reverse
 from time_machine import TimeMachineFixture
 
 from tests.desk.cast import CRASH_TITLE, LEAK_TITLE, Cast, file_report, make_cast
+from tests.desk.factories import make_member, make_project, make_report
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import deadlines
-from vulndesk.desk.services.reports import create_report, score_report
+from vulndesk.desk.services.reports import create_report, override_severity, score_report
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import State
 
@@ -186,8 +187,8 @@ def test_it_shows_the_reports_facts(client: Client, cast: Cast) -> None:
 def test_it_shows_the_score_once_the_report_is_scored(client: Client, cast: Cast) -> None:
     score_report(cast.crash, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N", actor=cast.alice)
     html = page(client, cast.alice, cast.crash)
-    assert "High</span> 7.5" in html
-    assert "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N" in html
+    assert '<span class="severity severity-high">high</span>' in html
+    assert "7.5 <code>CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N</code>" in html
 
 
 def test_it_shows_each_deadline_with_its_due_time_status_and_rule(
@@ -332,3 +333,19 @@ def test_an_embargoed_report_page_is_never_cached(client: Client, cast: Cast) ->
     for directive in ("private", "no-cache", "no-store", "max-age=0"):
         assert directive in cache_control
     assert "Expires" in response
+
+
+def test_a_security_team_severity_override_is_what_the_page_shows_kar_30(
+    client: Client, cast: Cast
+) -> None:
+    karmada = make_project("karmada", preset="karmada")
+    make_member(karmada, cast.alice)
+    report = make_report(karmada)
+    report = score_report(report, "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", actor=cast.alice)
+    override_severity(
+        report, "medium", reason="needs a local account in practice", actor=cast.alice
+    )
+    html = page(client, cast.alice, report)
+    assert '<span class="severity severity-medium">medium</span>' in html
+    assert "needs a local account in practice (KAR-30)" in html
+    assert "in the next patch release" in html  # KAR-29 follows the override

@@ -23,10 +23,34 @@ from vulndesk.desk.models import (
     Report,
     TeamMember,
 )
-from vulndesk.desk.services import audit
+from vulndesk.desk.services import audit, deadlines
 
 
-class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+def is_operator(request: HttpRequest) -> bool:
+    return bool(request.user.is_active and request.user.is_superuser)
+
+
+class OperatorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    """Embargoed reports are need-to-know: the admin is for operators (superusers) alone, and
+    model permissions granted to other staff are no way around the access rules."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_operator(request) and super().has_delete_permission(request, obj)
+
+
+class AuditedAdmin(OperatorAdmin):
     """Setup changes (policy overrides, team membership) belong in the audit log too."""
 
     # Django 5.2 warns unless the scheme a bare "example.org" gets is chosen explicitly.
@@ -61,7 +85,7 @@ class AuditedAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(OperatorAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
@@ -80,6 +104,15 @@ class ProjectAdmin(AuditedAdmin):
     # A project's audit events and reports protect it; the button could only ever fail.
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            if change and {"preset", "policy_overrides"} & set(form.changed_data):
+                # A new policy redates every open report of the project.
+                deadlines.refresh_project(obj)
 
 
 @admin.register(ReleaseLine)

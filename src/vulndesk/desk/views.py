@@ -1,20 +1,18 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from vulndesk.desk.access import get_report_for_user, reports_visible_to
-from vulndesk.desk.models import Deadline, DeadlinePause, StateChoices
+from vulndesk.desk.models import Deadline, StateChoices
 
 
 def next_due_at() -> Subquery:
-    """A report's soonest deadline that is still running: not met, and not paused (a paused
-    one's due time moves when it resumes, and `Deadline.objects.due_by` leaves it out too)."""
-    running = Deadline.objects.filter(report=OuterRef("pk"), met_at=None, due_at__isnull=False)
-    paused = DeadlinePause.objects.filter(deadline=OuterRef("pk"), ended_at=None)
-    return Subquery(running.exclude(Exists(paused)).order_by("due_at").values("due_at")[:1])
+    """A report's soonest running deadline, as `vulndesk deadlines` would list it."""
+    running = Deadline.objects.running().filter(report=OuterRef("pk"))
+    return Subquery(running.order_by("due_at").values("due_at")[:1])
 
 
 @login_required

@@ -409,7 +409,10 @@ def resolve_policy(preset: str, overrides: Mapping[str, Any] | None = None) -> P
 @functools.lru_cache(maxsize=512)
 def _resolve(preset: str, overrides_json: str) -> Policy:
     # Policies are frozen, so one resolved copy serves every report of every project using it.
-    data = merge(preset_data(preset), json.loads(overrides_json))
+    overrides = json.loads(overrides_json)
+    if not isinstance(overrides, dict):
+        raise PolicyError([f"(overrides): expected a mapping of fields, got {overrides!r}"])
+    data = merge(preset_data(preset), overrides)
     data["preset"] = preset
     return validate(data)
 

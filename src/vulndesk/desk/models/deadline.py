@@ -15,16 +15,18 @@ from vulndesk.process.lifecycle import CONCLUDED
 
 
 class DeadlineQuerySet(models.QuerySet["Deadline"]):
-    def due_by(self, moment: datetime) -> DeadlineQuerySet:
-        """Open deadlines due by `moment`, overdue ones included, soonest first; paused ones
-        wait for their clock to restart."""
+    def running(self) -> DeadlineQuerySet:
+        """Deadlines whose clock runs: dated, not met, not paused, of a report still open."""
         paused = DeadlinePause.objects.filter(deadline=models.OuterRef("pk"), ended_at=None)
         return (
-            self.filter(met_at=None, due_at__lte=moment)
+            self.filter(met_at=None, due_at__isnull=False)
             .exclude(report__state__in=CONCLUDED)
             .exclude(models.Exists(paused))
-            .order_by("due_at", "report_id", "name")
         )
+
+    def due_by(self, moment: datetime) -> DeadlineQuerySet:
+        """Running deadlines due by `moment`, overdue ones included, soonest first."""
+        return self.running().filter(due_at__lte=moment).order_by("due_at", "report_id", "name")
 
     def listing(self) -> models.QuerySet[Deadline, Mapping[str, Any]]:
         """The columns a list of deadlines shows, as plain rows: a list of thousands stays cheap."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 if TYPE_CHECKING:
@@ -25,6 +26,16 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """A policy that does not load would break every page of the project: refuse it here."""
+        from vulndesk.process.policy import PolicyError, resolve_policy
+
+        try:
+            resolve_policy(self.preset, self.policy_overrides)
+        except PolicyError as exc:
+            field = "preset" if exc.problems[0].startswith("preset:") else "policy_overrides"
+            raise ValidationError({field: exc.problems}) from None
 
     def policy(self) -> Policy:
         # Imported here so that loading the models does not load pydantic and the presets.

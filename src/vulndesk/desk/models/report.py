@@ -79,6 +79,16 @@ class EvidenceChoices(models.TextChoices):
     CODE_REVIEW = "code_review", "Code review"
 
 
+class ReportQuerySet(models.QuerySet["Report"]):
+    def locked(self, pk: int) -> Report:
+        """The report as stored now, under its row lock; call inside transaction.atomic().
+
+        `of=("self",)` leaves the project row unlocked: writes to two reports of one project
+        do not wait for each other.
+        """
+        return self.select_for_update(of=("self",)).select_related("project").get(pk=pk)
+
+
 class Report(models.Model):
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="reports")
     number = models.PositiveIntegerField(help_text="per project: EMISSARY-12 is number 12")
@@ -170,6 +180,8 @@ class Report(models.Model):
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         constraints = [

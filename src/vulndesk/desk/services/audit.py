@@ -67,8 +67,12 @@ def verify_chain() -> list[str]:
     """Every sign of tampering found, one line each; an empty list means the chain is intact."""
     problems = []
     expected_seq, expected_prev = 1, GENESIS_HASH
+    # The head is read first and the scan stops at it: events appended while the scan runs
+    # (each in one transaction with its head update) are left for the next check.
+    head = AuditChainHead.objects.filter(pk=1).first()
+    events = AuditEvent.objects.filter(seq__lte=head.last_seq) if head else AuditEvent.objects
     rows = (
-        AuditEvent.objects.order_by("seq")
+        events.order_by("seq")
         .values_list(
             "seq",
             "created_at",
@@ -100,12 +104,17 @@ def verify_chain() -> list[str]:
         if computed != stored:
             problems.append(f"seq {seq}: content does not match its hash (the row was edited)")
         expected_seq, expected_prev = seq + 1, stored
-    problems += _head_problems(last_seq=expected_seq - 1, last_hash=expected_prev)
+    problems += _head_problems(head, last_seq=expected_seq - 1, last_hash=expected_prev)
     return problems
 
 
-def _head_problems(*, last_seq: int, last_hash: str) -> list[str]:
-    head = AuditChainHead.objects.filter(pk=1).first()
+def _head_problems(head: AuditChainHead | None, *, last_seq: int, last_hash: str) -> list[str]:
+    if head is not None:
+        # Rows past the head as it stands now were never appended through record().
+        now_last = AuditChainHead.objects.values_list("last_seq", flat=True).get(pk=1)
+        forged = AuditEvent.objects.filter(seq__gt=now_last).values_list("seq", flat=True)
+        if forged:
+            return [f"seq {', '.join(map(str, forged))}: not recorded by the chain head"]
     if head is None:
         return [f"the chain head is missing but {last_seq} events exist"] if last_seq else []
     if head.last_seq != last_seq:

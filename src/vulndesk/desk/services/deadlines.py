@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.utils import timezone
 
-from vulndesk.desk.models import Deadline, DeadlinePause, Report
+from vulndesk.desk.models import Deadline, DeadlinePause, Project, Report
 from vulndesk.desk.services import audit
 from vulndesk.process.deadlines import Pause, ReportFacts, compute_deadlines
 from vulndesk.process.lifecycle import CONCLUDED
@@ -84,14 +84,10 @@ def refresh(report: Report, *, now: datetime | None = None) -> list[Deadline]:
     return kept
 
 
-def _lock_report(report: Report) -> Report:
-    """The report as stored now, under its row lock, as the report services take it.
-
-    The deadlines are recomputed from this copy: one the caller read before another service
-    set a Release Date (say) would drop that deadline's date. The lock also keeps a concurrent
-    transition from recomputing the same rows in between. Call inside transaction.atomic().
-    """
-    return Report.objects.select_for_update().select_related("project").get(pk=report.pk)
+def refresh_project(project: Project) -> None:
+    """Redate the deadlines of every report still open, after the project's policy changed."""
+    for report in project.reports.exclude(state__in=CONCLUDED).select_related("project"):
+        refresh(report)
 
 
 def _open_row(report: Report, name: str) -> Deadline:
@@ -104,7 +100,7 @@ def _open_row(report: Report, name: str) -> Deadline:
 
 def meet(report: Report, name: str, *, actor: User | None, at: datetime | None = None) -> Deadline:
     with transaction.atomic():
-        report = _lock_report(report)
+        report = Report.objects.locked(report.pk)
         row = _open_row(report, name)
         if row.met_at is not None:
             raise DeadlineError(f"{name} was already met at {row.met_at:%Y-%m-%d %H:%M} UTC")
@@ -128,7 +124,7 @@ def pause(report: Report, name: str, *, reason: str, actor: User | None) -> Dead
             "say why the deadline is paused (the reason is kept in the audit trail)"
         )
     with transaction.atomic():
-        report = _lock_report(report)
+        report = Report.objects.locked(report.pk)
         row = _open_row(report, name)
         if row.met_at is not None:
             raise DeadlineError(f"{name} is already met; there is nothing to pause")
@@ -149,7 +145,7 @@ def pause(report: Report, name: str, *, reason: str, actor: User | None) -> Dead
 def resume(report: Report, name: str, *, actor: User | None) -> Deadline:
     """Restart the clock; the due time moves later by exactly the time it stood still."""
     with transaction.atomic():
-        report = _lock_report(report)
+        report = Report.objects.locked(report.pk)
         row = _open_row(report, name)
         current = row.pauses.filter(ended_at__isnull=True).first()
         if current is None:

@@ -30,7 +30,7 @@ def lock_report(report: Report, expected_version: int | None = None) -> Report:
 
     Call inside transaction.atomic(). The instance passed in is left as it was.
     """
-    locked = Report.objects.select_for_update().select_related("project").get(pk=report.pk)
+    locked = Report.objects.locked(report.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleReportError(
             f"{locked.key} was changed by someone else (version {expected_version} is now "

@@ -107,7 +107,14 @@ class Command(BaseCommand):
             print_json(self.stdout, [summary(report) for report in found])
             return
         rows = [
-            (r.key, r.state, r.severity or "-", r.cvss_score, f"{r.received_at:%Y-%m-%d}", r.title)
+            (
+                r.key,
+                r.state,
+                r.effective_severity or "-",
+                r.cvss_score,
+                f"{r.received_at:%Y-%m-%d}",
+                r.title,
+            )
             for r in found
         ]
         columns = ["report", "state", "severity", "score", "received", "title"]
@@ -189,7 +196,9 @@ def summary(report: Report) -> dict[str, Any]:
         "state": report.state,
         "cvss_vector": report.cvss_vector or None,
         "cvss_score": report.base_score,
-        "severity": report.severity or None,
+        "severity": report.effective_severity,
+        "cvss_severity": report.severity or None,
+        "cve_id": report.cve_id or None,
         "disclosure_level": report.disclosure_level,
         "received_at": report.received_at,
         "public_disclosure_at": report.public_disclosure_at,

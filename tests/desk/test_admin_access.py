@@ -1,0 +1,68 @@
+"""The admin is the operator's: staff with model permissions get no way round need-to-know,
+and a policy that would not load is refused before it breaks the project's pages."""
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
+from django.urls import reverse
+
+from tests.desk.factories import make_project, make_report, make_user
+from vulndesk.desk.models import AuditEvent, Deadline, Project
+
+pytestmark = pytest.mark.django_db
+
+
+def test_staff_with_view_permissions_cannot_read_embargoed_reports_in_the_admin(
+    client: Client,
+) -> None:
+    make_report(make_project("emissary", preset="envoy"))
+    dave = make_user("dave")
+    dave.is_staff = True
+    dave.save()
+    dave.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_report", "view_auditevent", "view_project"])
+    )
+    client.force_login(dave)
+    for model in ("report", "auditevent", "project"):
+        assert client.get(reverse(f"admin:desk_{model}_changelist")).status_code == 403
+    assert b"SQL injection" not in client.get(reverse("admin:index")).content
+
+
+def test_a_policy_override_that_does_not_validate_is_refused_with_the_field_path(
+    admin_client: Client,
+) -> None:
+    project = make_project("karmada", preset="karmada")
+    url = reverse("admin:desk_project_change", args=[project.pk])
+    form = {"slug": "karmada", "name": "Karmada", "preset": "karmada"}
+    response = admin_client.post(
+        url, form | {"policy_overrides": '{"severity": {"slow_down": {"cvss_below": "high"}}}'}
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert "severity.slow_down.cvss_below" in response.content.decode()
+    project.refresh_from_db()
+    assert project.policy_overrides == {}
+
+
+def test_an_unknown_preset_is_refused_naming_the_presets(admin_client: Client) -> None:
+    project = make_project("karmada", preset="karmada")
+    url = reverse("admin:desk_project_change", args=[project.pk])
+    form = {"slug": "karmada", "name": "Karmada", "preset": "nosuch", "policy_overrides": "{}"}
+    response = admin_client.post(url, form)
+    assert "unknown preset" in response.content.decode()
+    assert Project.objects.get(pk=project.pk).preset == "karmada"
+
+
+def test_changing_the_policy_redates_the_open_reports_deadlines(admin_client: Client) -> None:
+    project = make_project("vitess", preset="vitess")
+    report = make_report(project)
+    before = Deadline.objects.get(report=report, name="fix_developed").due_at
+    assert before is not None
+    url = reverse("admin:desk_project_change", args=[project.pk])
+    overrides = '{"timeline": {"steps": {"fix_developed": {"within": "P3D"}}}}'
+    form = {"slug": "vitess", "name": "Vitess", "preset": "vitess", "policy_overrides": overrides}
+    assert admin_client.post(url, form).status_code == 302
+    after = Deadline.objects.get(report=report, name="fix_developed").due_at
+    assert after is not None
+    assert (before - report.received_at).days == 7  # VIT-15 as the document has it
+    assert (after - report.received_at).days == 3  # the project's own number
+    assert AuditEvent.objects.filter(action="admin.project.change").exists()
