@@ -385,3 +385,49 @@ def test_fixed_defaults_the_release_time_to_now(emissary: Project) -> None:
     out = vulndesk("report", "fixed", "EMISSARY-1", "1.13.10")
     assert "1.13.10" in out
     assert Report.objects.get().fix_released_at == T0
+
+
+# report cve, merge, disclosure
+
+
+def test_kar_33_cve_starts_the_distributor_notice_clock() -> None:
+    karmada = make_project("karmada", preset="karmada")
+    make_report(karmada, release_date=datetime(2024, 3, 30, 12, tzinfo=UTC))
+    assert "distributor_advance_notice" not in deadlines_by_name(
+        vulndesk_json("report", "show", "KARMADA-1")
+    )
+    data = vulndesk_json("report", "cve", "KARMADA-1", "cve-2024-12345")
+    assert data["cve_id"] == "CVE-2024-12345"
+    notice = deadlines_by_name(data)["distributor_advance_notice"]
+    assert moment(notice["due_at"]) == datetime(2024, 3, 23, 12, tzinfo=UTC)
+    with pytest.raises(CommandError, match="a CVE ID looks like CVE-2024-12345"):
+        vulndesk("report", "cve", "KARMADA-1", "12345")
+
+
+def test_oedx_20_merge_dates_the_security_announcement_two_business_days_before() -> None:
+    make_report(make_project("openedx", preset="openedx"))
+    data = vulndesk_json(
+        "report", "merge", "OPENEDX-1", "2024-03-12T15:00", "--reason", "after the notice"
+    )
+    announcement = deadlines_by_name(data)["security_announcement_posted"]
+    assert moment(announcement["due_at"]) == datetime(2024, 3, 8, 15, tzinfo=UTC)  # Friday
+
+
+def test_folio_2_only_the_security_team_sets_the_disclosure_level(
+    emissary: Project, alice: User
+) -> None:
+    make_report(emissary)
+    make_user("charlie")
+    with pytest.raises(CommandError, match="only the Security Team"):
+        vulndesk("report", "--as", "charlie", "disclosure", "EMISSARY-1", "public", "--reason", "x")
+    data = vulndesk_json(
+        "report", "--as", "alice", "disclosure", "EMISSARY-1", "private", "--reason", "embargo"
+    )
+    assert data["disclosure_level"] == "private"
+    assert data["audit"][-1]["action"] == "report.disclosure_level"
+
+
+def test_a_date_beyond_any_calendar_is_refused_plainly(emissary: Project) -> None:
+    make_report(emissary)
+    with pytest.raises(CommandError, match="between the years 1970 and 2999"):
+        vulndesk("report", "schedule", "EMISSARY-1", "9999-12-31T00:00", "--reason", "x")

@@ -23,6 +23,8 @@ from urllib.request import HTTPCookieProcessor, OpenerDirector, ProxyHandler, bu
 
 import pytest
 
+from tests.cli.helpers import run_process
+
 STARTUP_TIMEOUT = 30
 STOP_TIMEOUT = 15
 
@@ -201,3 +203,19 @@ def test_serve_on_a_port_in_use_says_so_and_never_claims_to_run(
     assert "is running" not in output
     assert f"cannot listen on 127.0.0.1:{port}: Address already in use" in output
     assert "--port" in output
+
+
+def test_the_demo_login_is_never_served_beyond_this_machine(demo_env: dict[str, str]) -> None:
+    """Its password is printed and in the README: on 0.0.0.0 anyone could log in as operator."""
+    done = run_process(demo_env, "serve", "--host", "0.0.0.0", "--port", str(free_port()))  # noqa: S104
+    assert done.returncode != 0
+    assert "published password" in done.stderr
+    assert "--host 127.0.0.1" in done.stderr
+    assert "is running" not in done.stdout
+
+
+def test_a_port_out_of_range_is_refused_before_anything_starts(demo_env: dict[str, str]) -> None:
+    done = run_process(demo_env, "serve", "--port", "99999")
+    assert done.returncode != 0
+    assert "'99999' is not a port: give a number from 1 to 65535" in done.stderr
+    assert "Traceback" not in done.stderr

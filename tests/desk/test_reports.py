@@ -239,3 +239,21 @@ def test_emi_31_where_the_fix_lead_owns_the_score_there_is_no_override(bob: User
     make_member(project, bob, TeamRole.MAINTAINER)
     with pytest.raises(PermissionDenied, match="no severity override"):
         override_severity(make_report(project), "low", reason="feels minor", actor=bob)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "x" * 301, "title: Ensure this value has at most 300 characters"),
+        ("reporter_email", "not an address", "reporter_email: Enter a valid email address."),
+    ],
+)
+def test_intake_refuses_what_it_could_not_store_as_given_and_keeps_nothing(
+    field: str, value: str, message: str
+) -> None:
+    project = make_project()
+    fields = {"title": "XSS", "description": "", "reporter_name": "", "reporter_email": ""}
+    with pytest.raises(ValueError, match=message):
+        create_report(project, **(fields | {field: value}), actor=None)  # type: ignore[arg-type]
+    assert not Report.objects.exists()
+    assert not AuditEvent.objects.exists()

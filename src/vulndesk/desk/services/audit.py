@@ -31,6 +31,11 @@ def record(
     report: Report | None = None,
     data: dict[str, Any],
 ) -> AuditEvent:
+    """Append one event to the chain, in the caller's transaction.
+
+    Call it last in that transaction: it locks the chain head, which every writer shares, and
+    holds it until the commit.
+    """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError(
             "audit.record() must run inside transaction.atomic(), in the same transaction as "

@@ -106,6 +106,7 @@ def meet(report: Report, name: str, *, actor: User | None, at: datetime | None =
             raise DeadlineError(f"{name} was already met at {row.met_at:%Y-%m-%d %H:%M} UTC")
         row.met_at = at or timezone.now()
         row.save(update_fields=["met_at"])
+        refresh(report)
         audit.record(
             "deadline.met",
             actor=actor,
@@ -113,7 +114,6 @@ def meet(report: Report, name: str, *, actor: User | None, at: datetime | None =
             report=report,
             data={"deadline": name, "met_at": row.met_at.isoformat()},
         )
-        refresh(report)
     return row
 
 
@@ -131,6 +131,7 @@ def pause(report: Report, name: str, *, reason: str, actor: User | None) -> Dead
         if row.pauses.filter(ended_at__isnull=True).exists():
             raise DeadlineError(f"{name} is already paused; resume it first")
         paused = row.pauses.create(started_at=timezone.now(), reason=reason, created_by=actor)
+        refresh(report)
         audit.record(
             "deadline.paused",
             actor=actor,
@@ -138,7 +139,6 @@ def pause(report: Report, name: str, *, reason: str, actor: User | None) -> Dead
             report=report,
             data={"deadline": name, "reason": reason},
         )
-        refresh(report)
     return paused
 
 
@@ -152,6 +152,7 @@ def resume(report: Report, name: str, *, actor: User | None) -> Deadline:
             raise DeadlineError(f"{name} is not paused")
         current.ended_at = timezone.now()
         current.save(update_fields=["ended_at"])
+        refresh(report)
         audit.record(
             "deadline.resumed",
             actor=actor,
@@ -159,6 +160,5 @@ def resume(report: Report, name: str, *, actor: User | None) -> Deadline:
             report=report,
             data={"deadline": name, "paused_for": str(current.ended_at - current.started_at)},
         )
-        refresh(report)
     row.refresh_from_db()
     return row

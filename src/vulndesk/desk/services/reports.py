@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,16 @@ def lock_report(report: Report, expected_version: int | None = None) -> Report:
     return locked
 
 
+def check_fields(report: Report, names: Collection[str]) -> None:
+    """Refuse values the model would not store as given, naming each field and what is wrong."""
+    exclude = [field.name for field in Report._meta.fields if field.name not in names]
+    try:
+        report.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        problems = (f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+        raise ValueError("; ".join(problems)) from None
+
+
 def create_report(
     project: Project,
     *,
@@ -71,7 +82,9 @@ def create_report(
         )
         if received_at is not None:
             report.received_at = received_at
+        check_fields(report, ["title", "reporter_name", "reporter_email", "public_disclosure_url"])
         report.save()
+        deadlines.refresh(report)
         audit.record(
             "report.created",
             actor=actor,
@@ -82,7 +95,6 @@ def create_report(
                 "public_disclosure": report.is_publicly_disclosed,
             },
         )
-        deadlines.refresh(report)
     return report
 
 
@@ -100,6 +112,7 @@ def score_report(
         locked.severity = scored.severity
         locked.version += 1
         locked.save()
+        deadlines.refresh(locked)
         audit.record(
             "report.scored",
             actor=actor,
@@ -111,7 +124,6 @@ def score_report(
                 "severity": scored.severity,
             },
         )
-        deadlines.refresh(locked)
     return locked
 
 
@@ -231,11 +243,7 @@ def record_triage(
             locked.duplicate_of = duplicate_of
         for name, value in answers.items():
             setattr(locked, name, value)
-        try:
-            locked.full_clean(exclude=["project", "fix_lead", "duplicate_of"])
-        except ValidationError as exc:
-            problems = (f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-            raise ValueError("; ".join(problems)) from None
+        check_fields(locked, answers)
         locked.version += 1
         locked.save()
         data = dict(answers)

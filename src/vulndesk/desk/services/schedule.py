@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import audit, deadlines
-from vulndesk.desk.services.reports import lock_report
+from vulndesk.desk.services.reports import check_fields, lock_report
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -31,20 +30,14 @@ def _record(
         previous = {name: getattr(locked, name) for name in fields}
         for name, value in fields.items():
             setattr(locked, name, value)
-        try:
-            locked.clean_fields(
-                exclude=[f.name for f in Report._meta.fields if f.name not in fields]
-            )
-        except ValidationError as exc:
-            problems = (f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-            raise ValueError("; ".join(problems)) from None
+        check_fields(locked, fields)
         locked.version += 1
         locked.save()
         data: dict[str, Any] = {**fields, "previous": previous}
         if reason:
             data["reason"] = reason
-        audit.record(action, actor=actor, report=locked, data=data)
         deadlines.refresh(locked)
+        audit.record(action, actor=actor, report=locked, data=data)
     return locked
 
 

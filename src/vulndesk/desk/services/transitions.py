@@ -56,11 +56,11 @@ def transition(
             setattr(locked, STATE_TIMESTAMPS[target], now)
         locked.version += 1
         locked.save()
+        deadlines.refresh(locked)
         audit.record(
             "report.transition",
             actor=actor,
             report=locked,
             data={"from": previous, "to": target, "reason": reason},
         )
-        deadlines.refresh(locked)
     return locked

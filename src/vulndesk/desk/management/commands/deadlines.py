@@ -42,6 +42,8 @@ class Command(BaseCommand):
             horizon = timezone.now() + parse_duration(options["within"])
         except ValueError as exc:
             raise CommandError(f"--within: {exc}") from exc
+        except OverflowError:
+            raise CommandError(f"--within: {options['within']} reaches past the calendar") from None
         due = Deadline.objects.due_by(horizon)
         if options["project"]:
             due = due.filter(report__project=find_project(options["project"]))

@@ -5,12 +5,13 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import F
 from django.utils import timezone
 
 from vulndesk.desk.management.output import human, print_json, print_table
-from vulndesk.desk.models import Project, Report, StateChoices
+from vulndesk.desk.models import DisclosureLevelChoices, Project, Report, StateChoices
 from vulndesk.desk.services import reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import TransitionError
@@ -51,7 +52,24 @@ class Command(BaseCommand):
         fixed.add_argument("key")
         fixed.add_argument("version", help="e.g. 1.13.10")
         fixed.add_argument("--released-at", type=aware_datetime, help="ISO 8601; default now")
-        for sub in (new, listing, show, move, score, schedule, fixed):
+        merge = verbs.add_parser("merge", help="plan when the fix is merged in public (OEDX-20)")
+        merge.add_argument("key")
+        merge.add_argument("merge_at", type=aware_datetime, help="ISO 8601, UTC if no zone")
+        merge.add_argument("--reason", required=True)
+        cve = verbs.add_parser("cve", help="record the report's CVE ID (KAR-33)")
+        cve.add_argument("key")
+        cve.add_argument("cve_id", help="e.g. CVE-2024-12345")
+        disclose = verbs.add_parser("disclosure", help="set how publicly it is handled (FOLIO-2)")
+        disclose.add_argument("key")
+        disclose.add_argument("level", choices=DisclosureLevelChoices.values)
+        disclose.add_argument("--reason", required=True)
+        disclose.add_argument(
+            "--no-user-harm",
+            action="store_true",
+            help="the team found fixing in public harms no user (KAR-27)",
+        )
+        verbs_with_output = (new, listing, show, move, score, schedule, fixed, merge, cve, disclose)
+        for sub in verbs_with_output:
             sub.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -75,7 +93,21 @@ class Command(BaseCommand):
                 report = schedule.record_fix_release(
                     report, options["version"], released_at=released_at, actor=actor
                 )
-        except (TransitionError, CvssError, ValueError) as exc:
+            elif verb == "merge":
+                report = schedule.plan_merge(
+                    report, options["merge_at"], reason=options["reason"], actor=actor
+                )
+            elif verb == "cve":
+                report = schedule.assign_cve(report, options["cve_id"], actor=actor)
+            elif verb == "disclosure":
+                report = reports.set_disclosure_level(
+                    report,
+                    options["level"],
+                    reason=options["reason"],
+                    no_user_harm=options["no_user_harm"],
+                    actor=actor,
+                )
+        except (TransitionError, CvssError, ValueError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
         self.show(report, as_json=options["json"])
 
@@ -250,4 +282,6 @@ def aware_datetime(text: str) -> datetime:
             f"{text!r} is not an ISO 8601 date and time; write it like 2024-03-22T10:00 "
             "(UTC) or 2024-03-22T12:00+02:00"
         ) from None
+    if not 1970 <= moment.year <= 2999:
+        raise ArgumentTypeError(f"{text!r}: give a date between the years 1970 and 2999")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

@@ -1,9 +1,10 @@
+import ipaddress
 import signal
 import socket
 import subprocess
 import sys
 import time
-from argparse import ArgumentParser
+from argparse import ArgumentParser, ArgumentTypeError
 from types import FrameType
 from typing import Any
 
@@ -18,11 +19,22 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--host", default="127.0.0.1", help="address to bind (127.0.0.1)")
-        parser.add_argument("--port", type=int, default=8000, help="port to listen on (8000)")
+        parser.add_argument(
+            "--port", type=port_number, default=8000, help="port to listen on (8000)"
+        )
         parser.add_argument("--web-workers", type=int, default=4, help="web processes (4)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         host, port = options["host"], options["port"]
+        demo_login = (
+            get_user_model().objects.filter(username=DEMO_USERNAME, is_active=True).exists()
+        )
+        if demo_login and not is_loopback(host):
+            raise CommandError(
+                f"the demo login ({DEMO_USERNAME}) has a published password, so vulndesk serves "
+                "it on this machine only: use --host 127.0.0.1, or deactivate the demo user "
+                "in the admin first"
+            )
         if problem := listen_problem(host, port):
             raise CommandError(problem)
         web = subprocess.Popen(  # noqa: S603
@@ -55,7 +67,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, stop)
         if wait_for_port(host, port, web):
             self.stdout.write(f"vulndesk is running at http://{host}:{port}/")
-            if get_user_model().objects.filter(username=DEMO_USERNAME).exists():
+            if demo_login:
                 self.stdout.write(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
             self.stdout.write("press Ctrl-C to stop")
             self.stdout.flush()
@@ -72,6 +84,19 @@ class Command(BaseCommand):
             child.wait(timeout=30)
         if not requested:
             raise CommandError(f"the {died[0]} stopped, so vulndesk stopped too")
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def port_number(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise ArgumentTypeError(f"{text!r} is not a port: give a number from 1 to 65535")
+    return int(text)
 
 
 def listen_problem(host: str, port: int) -> str | None:
