@@ -431,3 +431,29 @@ def test_a_date_beyond_any_calendar_is_refused_plainly(emissary: Project) -> Non
     make_report(emissary)
     with pytest.raises(CommandError, match="between the years 1970 and 2999"):
         vulndesk("report", "schedule", "EMISSARY-1", "9999-12-31T00:00", "--reason", "x")
+
+
+def test_emi_14_a_report_that_leaks_later_turns_its_timelines_asap(
+    emissary: Project, time_machine: time_machine.TimeMachineFixture
+) -> None:
+    make_report(emissary)
+    vulndesk("report", "score", "EMISSARY-1", CVSS31_CRITICAL)
+    leaked = datetime(2024, 3, 2, 8, tzinfo=UTC)
+    data = vulndesk_json(
+        "report", "public", "EMISSARY-1", "--url", "https://example.org/issue/1",
+        "--at", leaked.isoformat(),
+    )  # fmt: skip
+    assert (data["disclosure_level"], moment(data["public_disclosure_at"])) == ("public", leaked)
+    running = deadlines_by_name(data)
+    for name in ("fix_developed", "forthcoming_fix_announced", "fix_released"):
+        assert (running[name]["asap"], moment(running[name]["due_at"])) == (True, leaked), name
+    assert running["retrospective_sent"]["due_at"] is None  # still waits for a release
+    with pytest.raises(CommandError, match="already recorded as public since 2024-03-02 08:00"):
+        vulndesk("report", "public", "EMISSARY-1", "--url", "https://example.org/again")
+
+
+def test_vit_8_below_cvss_4_a_leak_keeps_the_normal_timelines() -> None:
+    make_report(make_project("vitess", preset="vitess"))
+    vulndesk("report", "score", "VITESS-1", "CVSS:3.1/AV:N/AC:H/PR:N/UI:N/S:U/C:L/I:N/A:N")
+    data = vulndesk_json("report", "public", "VITESS-1", "--url", "https://example.org/x")
+    assert not any(row["asap"] for row in data["deadlines"])

@@ -165,9 +165,10 @@ def test_kar_28_29_severity_picks_the_release_kind(severity: Severity, kind: str
     assert release_kind(severity, KARMADA_RELEASES) == kind
 
 
-def test_a_severity_the_policy_leaves_open_is_an_error_that_says_so() -> None:
-    with pytest.raises(ValueError, match=r"no release kind for severity high .*medium"):
-        release_kind(Severity.HIGH, {Severity.HIGH: None, Severity.MEDIUM: "next_patch"})
+def test_a_severity_the_policy_leaves_open_gets_no_release_kind() -> None:
+    """Emissary releases every supported-version fix as a patch (EMI-17), whatever the score."""
+    assert release_kind(Severity.HIGH, {Severity.HIGH: None, Severity.MEDIUM: "next_patch"}) is None
+    assert release_kind(None, KARMADA_RELEASES) is None  # not scored yet
 
 
 @pytest.mark.parametrize(

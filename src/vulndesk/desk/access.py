@@ -1,4 +1,5 @@
-"""Who may see what: the one place every view, command and endpoint asks.
+"""Who may see what: the one place every view and endpoint asks. (The `vulndesk` command is the
+operator's, on the server itself, with the database's own access; it asks no one.)
 
 An embargoed report is need-to-know. Outsiders get a 404, never a 403, so they cannot learn
 that a report exists.

@@ -9,6 +9,7 @@ from vulndesk.process.severity import (
     Severity,
     may_fix_semi_publicly,
     may_slow_down,
+    release_kind,
     timelines_asap,
 )
 
@@ -34,12 +35,11 @@ def handling(
     """The handling decisions `policy` implies for a report (EMI-14, EMI-34, KAR-24…29)."""
     rules = policy.severity
     slow = rules.slow_down
-    release = rules.release.get(severity) if severity is not None else None
     return Handling(
         slow_down=may_slow_down(
             score, assessed_risk, cvss_below=slow.cvss_below, or_risk_low=slow.or_risk_low
         ),
         semi_public=may_fix_semi_publicly(score, cvss_below=rules.semi_public.cvss_below),
-        release=release,
+        release=release_kind(severity, rules.release),
         asap=timelines_asap(public, score, at_least=policy.public_disclosure.asap_if_cvss_at_least),
     )

@@ -277,7 +277,7 @@ class CalendarPolicy(Section):
         )
 
 
-class DisclosureLevel(Section):
+class DisclosureLevelDefinition(Section):
     name: Literal["private", "semi_public", "public"]
     definition: str
 
@@ -297,7 +297,7 @@ class Policy(BaseModel):
     calendar: CalendarPolicy = CalendarPolicy()
     distributors: Distributors
     supported_releases: SupportedReleases
-    disclosure_levels: list[DisclosureLevel] = []
+    disclosure_levels: list[DisclosureLevelDefinition] = []
 
     def deadline_rules(self, *, cve_assigned: bool = True) -> list[DeadlineRule]:
         """Every dated obligation this policy sets for a report, in the document's order.

@@ -130,19 +130,15 @@ def may_fix_semi_publicly(score: float | None, *, cvss_below: float | None) -> D
     )
 
 
-def release_kind(severity: Severity, release_map: Mapping[Severity, str | None]) -> str:
-    """How the fix ships for this severity (KAR-28/29), e.g. "out_of_band" or "next_patch".
+def release_kind(
+    severity: Severity | None, release_map: Mapping[Severity, str | None]
+) -> str | None:
+    """How the fix ships for this severity (KAR-28/29), e.g. "out_of_band" or "next_patch";
+    None where the policy does not tie the release to severity, or the report has none yet.
 
     Pass the overridden severity where the Security Team has reclassified the report (KAR-30).
     """
-    kind = release_map.get(severity)
-    if kind is None:
-        known = ", ".join(str(s) for s, k in release_map.items() if k is not None) or "none"
-        raise ValueError(
-            f"the policy says no release kind for severity {severity} (it has one for: {known}); "
-            "set one in the policy's severity.release or reclassify the report"
-        )
-    return kind
+    return None if severity is None else release_map.get(severity)
 
 
 def timelines_asap(public: bool, score: float | None, *, at_least: float | None) -> bool:

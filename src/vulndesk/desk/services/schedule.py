@@ -1,4 +1,5 @@
-"""The dated facts a report's deadlines hang on: Release Date, planned merge, fix release, CVE."""
+"""The dated facts a report's deadlines hang on: Release Date, planned merge, fix release, CVE,
+public disclosure."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.db import transaction
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.reports import check_fields, lock_report
+from vulndesk.process.lifecycle import DisclosureLevel
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -101,4 +103,29 @@ def assign_cve(
     fields = {"cve_id": cve_id.strip().upper()}
     return _record(
         report, "report.cve_assigned", fields, actor=actor, expected_version=expected_version
+    )
+
+
+def record_public_disclosure(
+    report: Report,
+    *,
+    url: str,
+    at: datetime,
+    actor: User | None,
+    expected_version: int | None = None,
+) -> Report:
+    """The vulnerability became public (EMI-4): the report is public from now on, and where the
+    policy says so a score of 4.0 or more makes every open timeline ASAP (EMI-14, VIT-8)."""
+    if report.public_disclosure_at is not None:
+        raise ValueError(
+            f"{report.key} is already recorded as public since "
+            f"{report.public_disclosure_at:%Y-%m-%d %H:%M} UTC"
+        )
+    fields = {
+        "public_disclosure_at": at,
+        "public_disclosure_url": url.strip(),
+        "disclosure_level": DisclosureLevel.PUBLIC,
+    }
+    return _record(
+        report, "report.publicly_disclosed", fields, actor=actor, expected_version=expected_version
     )

@@ -68,7 +68,13 @@ class Command(BaseCommand):
             action="store_true",
             help="the team found fixing in public harms no user (KAR-27)",
         )
-        verbs_with_output = (new, listing, show, move, score, schedule, fixed, merge, cve, disclose)
+        public = verbs.add_parser("public", help="record that it became public (EMI-4, EMI-14)")
+        public.add_argument("key")
+        public.add_argument("--url", required=True, help="where it is public")
+        public.add_argument("--at", type=aware_datetime, help="ISO 8601; default now")
+        verbs_with_output = (
+            new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public
+        )  # fmt: skip
         for sub in verbs_with_output:
             sub.add_argument("--json", action="store_true", help="print JSON")
 
@@ -99,6 +105,10 @@ class Command(BaseCommand):
                 )
             elif verb == "cve":
                 report = schedule.assign_cve(report, options["cve_id"], actor=actor)
+            elif verb == "public":
+                report = schedule.record_public_disclosure(
+                    report, url=options["url"], at=options["at"] or timezone.now(), actor=actor
+                )
             elif verb == "disclosure":
                 report = reports.set_disclosure_level(
                     report,
