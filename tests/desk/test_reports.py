@@ -162,7 +162,12 @@ def test_emi_2_an_emissary_maintainer_may_set_the_disclosure_level(bob: User) ->
     project = make_project("emissary", preset="envoy")
     make_member(project, bob, TeamRole.MAINTAINER)
     report = make_report(project)
-    set_disclosure_level(report, "private", reason="EMST decision", actor=bob)
+    changed = set_disclosure_level(report, "private", reason="EMST decision", actor=bob)
+    assert (changed.disclosure_level_reason, changed.version) == ("EMST decision", 2)
+    karmada = make_project("karmada", preset="karmada")  # an explicit roster: maintainers are not
+    make_member(karmada, bob, TeamRole.MAINTAINER)
+    with pytest.raises(PermissionDenied):
+        set_disclosure_level(make_report(karmada), "private", reason="x", actor=bob)
 
 
 def test_a_disclosure_level_change_needs_a_reason(alice: User, bob: User) -> None:
