@@ -29,7 +29,7 @@ from vulndesk.desk.services.schedule import (
     schedule_release,
 )
 from vulndesk.desk.services.transitions import transition
-from vulndesk.process.deadlines import Status
+from vulndesk.process.deadlines import Miss, Status
 from vulndesk.process.lifecycle import State
 
 pytestmark = pytest.mark.django_db
@@ -574,3 +574,25 @@ def test_a_rejected_report_owes_nothing_its_deadlines_are_dropped(
     now = datetime.now(UTC)
     assert not Deadline.objects.due_by(now).filter(report=report).exists()
     assert {row.status(now) for row in rows(report).values()} == {Status.DROPPED}
+
+
+@pytest.mark.parametrize(
+    ("sent", "miss"),
+    [
+        (datetime(2024, 6, 25, 12, tzinfo=UTC), Miss.LATE),  # KAR-33: under 7 days before
+        (datetime(2024, 5, 30, 12, tzinfo=UTC), Miss.EARLY),  # KAR-34: over 4 weeks before
+        (datetime(2024, 6, 10, 12, tzinfo=UTC), None),
+    ],
+)
+def test_kar_33_34_a_notice_sent_outside_its_window_is_flagged(
+    time_machine: TimeMachineFixture, alice: User, sent: datetime, miss: Miss | None
+) -> None:
+    time_machine.move_to(datetime(2024, 5, 1, 9, tzinfo=UTC), tick=False)
+    report = file_report(project_with_team("karmada", "karmada", alice), alice)
+    report = assign_cve(report, "CVE-2024-12345", actor=alice)
+    report = schedule_release(
+        report, datetime(2024, 6, 30, 12, tzinfo=UTC), reason="x", actor=alice
+    )
+    deadlines.meet(report, "distributor_advance_notice", actor=alice, at=sent)
+    notice = rows(report)["distributor_advance_notice"]
+    assert (notice.met_at, notice.miss) == (sent, miss)

@@ -183,7 +183,7 @@ DESCRIPTION = """\
 curl -H 'X-Demo: 1' http://localhost:8080/
 ```
 
-<script>alert("this tag is shown as text, never run")</script>
+<script>alert("the sanitiser drops this; it never runs")</script>
 """
 
 
@@ -240,6 +240,9 @@ def walk(report: Report, target: State, user: User, *, duplicate_of: Report | No
     for state in path_to(target):
         if state is State.ACCEPTED:
             report = reports.record_triage(report, TRIAGE, actor=user)
+            # KAR-23: an accepted report gets its CVE; Karmada's distributors hear of it then.
+            cve_id = f"CVE-2026-{50000 + report.pk}"
+            report = schedule.assign_cve(report, cve_id, actor=user)
         elif state is State.DUPLICATE:
             report = reports.record_triage(report, {}, actor=user, duplicate_of=duplicate_of)
         elif state is State.SCHEDULED:

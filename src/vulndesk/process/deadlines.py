@@ -198,7 +198,7 @@ def _deadline(
         status=status,
         met_at=met_at,
         asap=asap,
-        miss=_miss(due_at, opens_at, met_at),
+        miss=miss_of(due_at, opens_at, met_at),
     )
 
 
@@ -265,9 +265,10 @@ def status_at(
     return Status.OVERDUE if now > due_at else Status.DUE
 
 
-def _miss(
+def miss_of(
     due_at: datetime | None, opens_at: datetime | None, met_at: datetime | None
 ) -> Miss | None:
+    """Met after it was due, or before its window opened (a notice sent too early, KAR-34)."""
     if met_at is None:
         return None
     if due_at is not None and met_at > due_at:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from vulndesk.desk.models.report import Report
-from vulndesk.process.deadlines import Pause, Status, status_at
+from vulndesk.process.deadlines import Miss, Pause, Status, miss_of, status_at
 from vulndesk.process.lifecycle import CONCLUDED
 
 
@@ -70,6 +70,10 @@ class Deadline(models.Model):
         concluded = self.report.current_state in CONCLUDED
         return status_at(self.due_at, self.met_at, pauses, now, concluded=concluded)
 
+    @property
+    def miss(self) -> Miss | None:
+        return miss_of(self.due_at, self.opens_at, self.met_at)
+
     def as_dict(self, now: datetime) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -81,6 +85,7 @@ class Deadline(models.Model):
             "asap": self.asap,
             "advisory": self.advisory,
             "status": self.status(now),
+            "miss": self.miss,
         }
 
 

@@ -216,7 +216,10 @@ class Command(BaseCommand):
             self.stdout,
             "deadlines",
             ["deadline", "due", "status", "rule"],
-            [(d.name, d.due_at, d.status(now), d.rule_id) for d in due],
+            [
+                (d.name, d.due_at, " ".join(filter(None, [d.status(now), d.miss])), d.rule_id)
+                for d in due
+            ],
         )
         print_table(
             self.stdout,
