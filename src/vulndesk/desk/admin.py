@@ -23,7 +23,8 @@ from vulndesk.desk.models import (
     Report,
     TeamMember,
 )
-from vulndesk.desk.services import audit, deadlines
+from vulndesk.desk.services import audit
+from vulndesk.desk.tasks import redate_project_deadlines
 
 
 def is_operator(request: HttpRequest) -> bool:
@@ -111,8 +112,9 @@ class ProjectAdmin(AuditedAdmin):
         with transaction.atomic():
             super().save_model(request, obj, form, change)
             if change and {"preset", "policy_overrides"} & set(form.changed_data):
-                # A new policy redates every open report of the project.
-                deadlines.refresh_project(obj)
+                # A new policy redates every open report; the worker does it, not the request.
+                # Enqueued in this transaction: the task exists exactly if the change does.
+                redate_project_deadlines.enqueue(obj.pk)
 
 
 @admin.register(ReleaseLine)

@@ -84,10 +84,9 @@ def refresh(report: Report, *, now: datetime | None = None) -> list[Deadline]:
     return kept
 
 
-def refresh_project(project: Project) -> None:
-    """Redate the deadlines of every report still open, after the project's policy changed."""
-    for report in project.reports.exclude(state__in=CONCLUDED).select_related("project"):
-        refresh(report)
+def open_report_ids(project: Project) -> list[int]:
+    """The project's reports whose deadlines still count."""
+    return list(project.reports.exclude(state__in=CONCLUDED).values_list("pk", flat=True))
 
 
 def _open_row(report: Report, name: str) -> Deadline:

@@ -1,0 +1,20 @@
+"""Work that runs on `vulndesk worker`, not in a request: the request only records the intent."""
+
+from django.db import transaction
+from django_tasks import task
+
+from vulndesk.desk.models import Project, Report
+from vulndesk.desk.services import deadlines
+
+
+@task()
+def redate_project_deadlines(project_id: int) -> int:
+    """After a project's policy changed: redate every open report, one transaction each, so a
+    project with thousands of reports never holds one long lock. Safe to run twice."""
+    project = Project.objects.get(pk=project_id)
+    redated = 0
+    for report_id in deadlines.open_report_ids(project):
+        with transaction.atomic():
+            deadlines.refresh(Report.objects.locked(report_id))
+        redated += 1
+    return redated
