@@ -98,18 +98,6 @@ def test_an_unusable_data_dir_says_to_fix_its_permissions(
     )
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes any directory")
-def test_a_data_dir_without_permissions_says_to_fix_them(
-    env: dict[str, str], data_dir: Path
-) -> None:
-    data_dir.mkdir(mode=0o000)
-    try:
-        message = refused(run_process(env, "report", "list"))
-    finally:
-        data_dir.chmod(0o700)
-    assert "Fix its permissions" in message
-
-
 def test_a_bad_setting_is_one_line_naming_the_variable(env: dict[str, str]) -> None:
     message = refused(run_process(env | {"VULNDESK_DEBUG": "maybe"}, "policy", "show", "envoy"))
     assert "VULNDESK_DEBUG='maybe': expected one of" in message
