@@ -2,7 +2,7 @@
 
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.cli.helpers import vulndesk, vulndesk_json
-from vulndesk.process.policy import preset_names, resolve_policy, validate
+from vulndesk.process.policy import load_policy, preset_names, resolve_policy, validate
 
 PRESETS = ["envoy", "folio", "karmada", "openedx", "vitess"]
 
@@ -148,3 +148,20 @@ def test_check_of_an_empty_file_says_a_policy_is_a_mapping(tmp_path: Path) -> No
     path.write_text("")
     with pytest.raises(CommandError, match="expected a mapping of fields"):
         check(path)
+
+
+def test_the_example_project_policy_checks_and_does_what_its_comments_say() -> None:
+    example = Path(__file__).parents[2] / "examples" / "project-policy.yaml"
+    policy = load_policy(example.read_text())
+    rules = {rule.name: rule for rule in policy.deadline_rules()}
+    assert rules["fix_developed"].within == timedelta(days=5)
+    calendar = policy.calendar.business_calendar()
+    # No deadline ends on a Friday: Friday 2026-12-18 moves to Monday the 21st.
+    friday = datetime(2026, 12, 18, 12, tzinfo=UTC)
+    assert calendar.roll(friday, later=True).date() == date(2026, 12, 21)
+    # Dec 24 - Jan 2 is shut: Thursday the 24th moves to Monday 2027-01-04.
+    christmas_eve = datetime(2026, 12, 24, 12, tzinfo=UTC)
+    assert calendar.roll(christmas_eve, later=True).date() == date(2027, 1, 4)
+    # Thursday 17:00 Berlin is past the 16:00 slot and Friday is avoided: Monday 16:00.
+    slot = calendar.announcement_slot(datetime(2026, 3, 5, 16, tzinfo=UTC))
+    assert (slot.weekday(), slot.astimezone(calendar.zone).hour) == (0, 16)

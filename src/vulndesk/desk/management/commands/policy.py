@@ -31,7 +31,9 @@ class Command(BaseCommand):
         if options["json"]:
             print_json(self.stdout, policy.model_dump(mode="json"))
             return
-        self.stdout.write(yaml.safe_dump(policy.model_dump(mode="json"), sort_keys=False))
+        if options["verb"] == "show":
+            self.stdout.write(yaml.safe_dump(policy.model_dump(mode="json"), sort_keys=False))
+        # For a file, the deadlines it sets are the summary to check against the document.
         self.print_deadlines(policy)
 
     def check_file(self, path: Path) -> Policy:
