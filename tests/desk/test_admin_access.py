@@ -55,6 +55,7 @@ def test_an_unknown_preset_is_refused_naming_the_presets(admin_client: Client) -
     assert Project.objects.get(pk=project.pk).preset == "karmada"
 
 
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when done
 def test_changing_the_policy_has_the_worker_redate_the_open_reports_deadlines(
     admin_client: Client,
 ) -> None:

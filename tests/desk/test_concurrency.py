@@ -1,22 +1,20 @@
 """Several writers at once: report numbers stay unique and the audit chain stays one line.
 
-Only PostgreSQL runs writers in parallel; SQLite queues them, so there is nothing to race.
+PostgreSQL runs the writers in parallel under row locks; SQLite (a file, as in production)
+queues them on its database lock. Both must come out whole.
 """
 
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from tests.desk.factories import make_project
 from vulndesk.desk.models import AuditEvent, Project, Report
 from vulndesk.desk.services import audit
 from vulndesk.desk.services.reports import create_report
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="needs parallel writers"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 WRITERS, REPORTS_EACH = 4, 5
 
 

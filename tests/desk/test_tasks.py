@@ -13,7 +13,9 @@ from vulndesk.desk.services.transitions import transition
 from vulndesk.desk.tasks import redate_project_deadlines
 from vulndesk.process.lifecycle import State
 
-pytestmark = pytest.mark.django_db
+# The worker closes its database connection when done, as a separate process would: so no
+# test-wide transaction around it.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def run_worker() -> None:
