@@ -1,3 +1,4 @@
+import http.client
 import ipaddress
 import signal
 import socket
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from vulndesk.desk.demo import DEMO_PASSWORD, DEMO_USERNAME
 
@@ -65,7 +67,7 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        if wait_for_port(host, port, web):
+        if wait_for_app(host, port, web):
             self.stdout.write(f"vulndesk is running at http://{host}:{port}/")
             if demo_login:
                 self.stdout.write(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
@@ -101,7 +103,7 @@ def port_number(text: str) -> int:
 
 def listen_problem(host: str, port: int) -> str | None:
     """Why the web server could not listen on host:port, found before starting it. Otherwise
-    gunicorn retries for seconds, while wait_for_port() greets whatever else answers there."""
+    gunicorn retries for seconds, while wait_for_app() greets whatever else answers there."""
     try:
         family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
         with socket.socket(family, kind, proto) as probe:
@@ -115,15 +117,20 @@ def listen_problem(host: str, port: int) -> str | None:
     return None
 
 
-def wait_for_port(
-    host: str, port: int, process: subprocess.Popen[bytes], timeout: float = 30
+def wait_for_app(
+    host: str, port: int, process: subprocess.Popen[bytes], timeout: float = 60
 ) -> bool:
-    """True once the server accepts connections; False if it died first or never listened."""
+    """True once vulndesk answers a page over HTTP, so "running" is printed only when a user's
+    first request will be served; False if the server died first or never answered."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and process.poll() is None:
+        connection = http.client.HTTPConnection(host, port, timeout=5)
         try:
-            with socket.create_connection((host, port), timeout=0.5):
+            connection.request("GET", reverse("login"))
+            if connection.getresponse().status < 500:
                 return True
         except OSError:
-            time.sleep(0.1)
+            time.sleep(0.2)
+        finally:
+            connection.close()
     return False
