@@ -10,13 +10,14 @@ VERBS = {
     "serve": "run the web server and the task worker (127.0.0.1:8000 by default)",
     "worker": "run task workers alone (several may run, on several machines)",
     "report": "new | list | show | transition | score | schedule | fixed",
+    "triage": "KEY --scope … --layer …: record triage answers (the FOLIO questionnaire)",
     "policy": "show NAME | check FILE",
     "deadlines": "due and overdue deadlines, soonest first; pause | resume | meet one",
     "audit": "verify: check the audit chain for changed or deleted rows",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
 # Commands that read or write the database, and so need its tables up to date.
-NEEDS_DATABASE = {"demo", "serve", "worker", "report", "deadlines", "audit"}
+NEEDS_DATABASE = {"demo", "serve", "worker", "report", "triage", "deadlines", "audit"}
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}
 
 

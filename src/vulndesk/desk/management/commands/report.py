@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db.models import F
 from django.utils import timezone
 
@@ -119,7 +119,7 @@ class Command(BaseCommand):
                 )
         except (TransitionError, CvssError, ValueError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
-        self.show(report, as_json=options["json"])
+        print_report(self.stdout, report, as_json=options["json"])
 
     def new(self, options: dict[str, Any], actor: User | None) -> Report:
         project = find_project(options["project"])
@@ -162,71 +162,73 @@ class Command(BaseCommand):
         columns = ["report", "state", "severity", "score", "received", "title"]
         print_table(self.stdout, "reports", columns, rows)
 
-    def show(self, report: Report, *, as_json: bool) -> None:
-        report.refresh_from_db()
-        # Undated deadlines (waiting for their anchor) last, on SQLite as on PostgreSQL.
-        due = report.deadlines.prefetch_related("pauses").order_by(
-            F("due_at").asc(nulls_last=True), "name"
-        )
-        events = report.audit_events.order_by("seq")
-        now = timezone.now()
-        handled = report.handling()
-        handling = {
-            "slow_down": {"allowed": handled.slow_down.allowed, "why": handled.slow_down.reason},
-            "semi_public": {
-                "allowed": handled.semi_public.allowed,
-                "why": handled.semi_public.reason,
-            },
-            "release": handled.release,
-            "asap": handled.asap,
+
+def print_report(out: OutputWrapper, report: Report, *, as_json: bool) -> None:
+    """One report with its handling, deadlines and audit trail, as `report show` prints it."""
+    report.refresh_from_db()
+    # Undated deadlines (waiting for their anchor) last, on SQLite as on PostgreSQL.
+    due = report.deadlines.prefetch_related("pauses").order_by(
+        F("due_at").asc(nulls_last=True), "name"
+    )
+    events = report.audit_events.order_by("seq")
+    now = timezone.now()
+    handled = report.handling()
+    handling = {
+        "slow_down": {"allowed": handled.slow_down.allowed, "why": handled.slow_down.reason},
+        "semi_public": {
+            "allowed": handled.semi_public.allowed,
+            "why": handled.semi_public.reason,
+        },
+        "release": handled.release,
+        "asap": handled.asap,
+    }
+    if as_json:
+        data = summary(report) | {
+            "handling": handling,
+            "description": report.description,
+            "deadlines": [row.as_dict(now) for row in due],
+            "audit": [
+                {"seq": e.seq, "at": e.created_at, "action": e.action, "by": e.actor_label}
+                | {"data": e.data}
+                for e in events
+            ],
         }
-        if as_json:
-            data = summary(report) | {
-                "handling": handling,
-                "description": report.description,
-                "deadlines": [row.as_dict(now) for row in due],
-                "audit": [
-                    {"seq": e.seq, "at": e.created_at, "action": e.action, "by": e.actor_label}
-                    | {"data": e.data}
-                    for e in events
-                ],
-            }
-            print_json(self.stdout, data)
-            return
-        facts = summary(report)
-        width = max(map(len, facts))
-        for name, value in facts.items():
-            self.stdout.write(f"{name.ljust(width)}  {human(value)}")
-        print_table(
-            self.stdout,
-            "handling under the project's policy",
-            ["decision", "", "why"],
-            [
-                ("slow down", yes_no(handled.slow_down.allowed), handled.slow_down.reason),
-                (
-                    "semi-public fix",
-                    yes_no(handled.semi_public.allowed),
-                    handled.semi_public.reason,
-                ),
-                ("release", handled.release or "-", "from the severity (KAR-28/29)"),
-                ("timelines ASAP", yes_no(handled.asap), "public disclosure (EMI-14)"),
-            ],
-        )
-        print_table(
-            self.stdout,
-            "deadlines",
-            ["deadline", "due", "status", "rule"],
-            [
-                (d.name, d.due_at, " ".join(filter(None, [d.status(now), d.miss])), d.rule_id)
-                for d in due
-            ],
-        )
-        print_table(
-            self.stdout,
-            "audit trail",
-            ["#", "at", "action", "by"],
-            [(e.seq, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.action, e.actor_label) for e in events],
-        )
+        print_json(out, data)
+        return
+    facts = summary(report)
+    width = max(map(len, facts))
+    for name, value in facts.items():
+        out.write(f"{name.ljust(width)}  {human(value)}")
+    print_table(
+        out,
+        "handling under the project's policy",
+        ["decision", "", "why"],
+        [
+            ("slow down", yes_no(handled.slow_down.allowed), handled.slow_down.reason),
+            (
+                "semi-public fix",
+                yes_no(handled.semi_public.allowed),
+                handled.semi_public.reason,
+            ),
+            ("release", handled.release or "-", "from the severity (KAR-28/29)"),
+            ("timelines ASAP", yes_no(handled.asap), "public disclosure (EMI-14)"),
+        ],
+    )
+    print_table(
+        out,
+        "deadlines",
+        ["deadline", "due", "status", "rule"],
+        [
+            (d.name, d.due_at, " ".join(filter(None, [d.status(now), d.miss])), d.rule_id)
+            for d in due
+        ],
+    )
+    print_table(
+        out,
+        "audit trail",
+        ["#", "at", "action", "by"],
+        [(e.seq, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.action, e.actor_label) for e in events],
+    )
 
 
 def yes_no(allowed: bool) -> str:
