@@ -1,7 +1,7 @@
 """`vulndesk report`: record, list, show, move, score, schedule and release reports."""
 
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -439,6 +439,11 @@ def test_emi_14_a_report_that_leaks_later_turns_its_timelines_asap(
     make_report(emissary)
     vulndesk("report", "score", "EMISSARY-1", CVSS31_CRITICAL)
     leaked = datetime(2024, 3, 2, 8, tzinfo=UTC)
+    with pytest.raises(CommandError, match="give a time not in the future"):
+        vulndesk(
+            "report", "public", "EMISSARY-1", "--url", "https://x.example", "--at", "2024-03-09"
+        )
+    time_machine.move_to(leaked + timedelta(hours=1), tick=False)  # found an hour after the leak
     data = vulndesk_json(
         "report", "public", "EMISSARY-1", "--url", "https://example.org/issue/1",
         "--at", leaked.isoformat(),

@@ -56,3 +56,10 @@ def test_triage_without_answers_or_with_a_bad_one_changes_nothing() -> None:
     with pytest.raises(CommandError, match="invalid choice: 'everywhere'"):
         vulndesk("triage", "FOLIO-1", "--scope", "everywhere")
     assert AuditEvent.objects.count() == events
+
+
+def test_free_text_answers_stay_as_written_even_when_they_read_yes_or_no() -> None:
+    make_report(make_project("folio", preset="folio"))
+    vulndesk("triage", "FOLIO-1", "--mitigation", "no", "--affected-versions", "yes")
+    report = Report.objects.get()
+    assert (report.mitigation, report.affected_versions) == ("no", "yes")

@@ -75,3 +75,29 @@ def test_changing_the_policy_has_the_worker_redate_the_open_reports_deadlines(
     assert (before - report.received_at).days == 7  # VIT-15 as the document has it
     assert (after - report.received_at).days == 3  # the project's own number
     assert AuditEvent.objects.filter(action="admin.project.change").exists()
+
+
+def test_staff_who_may_change_users_cannot_make_themselves_superuser(client: Client) -> None:
+    dave = make_user("dave")
+    dave.is_staff = True
+    dave.save()
+    dave.user_permissions.set(Permission.objects.filter(codename__in=["change_user", "view_user"]))
+    client.force_login(dave)
+    url = reverse("admin:auth_user_change", args=[dave.pk])
+    assert client.get(url).status_code == 403
+    client.post(url, {"username": "dave", "is_staff": "on", "is_superuser": "on"})
+    dave.refresh_from_db()
+    assert not dave.is_superuser
+
+
+def test_an_operator_granting_superuser_is_on_the_audit_trail(admin_client: Client) -> None:
+    erin = make_user("erin")
+    url = reverse("admin:auth_user_change", args=[erin.pk])
+    form = {
+        "username": "erin", "is_active": "on", "is_superuser": "on",
+        "date_joined_0": "2024-03-01", "date_joined_1": "10:00:00",
+    }  # fmt: skip
+    assert admin_client.post(url, form).status_code == 302
+    event = AuditEvent.objects.get(action="admin.user.change")
+    assert "is_superuser" in event.data["fields"]
+    assert event.actor_label == "admin"

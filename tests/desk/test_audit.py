@@ -155,3 +155,16 @@ def test_a_row_slipped_in_past_the_chain_head_is_named() -> None:
         [4, "2024-03-01 10:00:00+00:00", "mallory", "forged", "{}", events[-1].hash, "0" * 64],
     )
     assert audit.verify_chain() == ["seq 4: not recorded by the chain head"]
+
+
+def test_a_forged_row_does_not_hide_a_deleted_one() -> None:
+    events = three_events()
+    raw("DELETE FROM {table} WHERE seq = %s", [3])
+    columns = "seq, created_at, actor_label, action, data, prev_hash, hash"
+    raw(
+        f"INSERT INTO {{table}} ({columns}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
+        [4, "2024-03-01 10:00:00+00:00", "mallory", "forged", "{}", events[1].hash, "0" * 64],
+    )
+    problems = audit.verify_chain()
+    assert "seq 4: not recorded by the chain head" in problems
+    assert any(p.startswith("seq 3 missing: the newest events were deleted") for p in problems)

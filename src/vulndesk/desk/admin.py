@@ -4,10 +4,11 @@ Reports, deadlines and the audit log change only through the services (one trans
 audit event each), so the admin shows them read-only rather than offer a side door.
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import Group, User
 from django.db import models, transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
@@ -62,7 +63,12 @@ class AuditedAdmin(OperatorAdmin):
     ) -> None:
         with transaction.atomic():
             super().save_model(request, obj, form, change)
+            self.after_save(obj, form, change)
+            # Last in the transaction: it holds the audit chain's lock until the commit.
             self._record(request, obj, "change" if change else "add", sorted(form.changed_data))
+
+    def after_save(self, obj: Any, form: ModelForm[Any], change: bool) -> None:
+        """What else a saved change sets going, in its transaction."""
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         with transaction.atomic():
@@ -106,15 +112,11 @@ class ProjectAdmin(AuditedAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(
-        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
-    ) -> None:
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-            if change and {"preset", "policy_overrides"} & set(form.changed_data):
-                # A new policy redates every open report; the worker does it, not the request.
-                # Enqueued in this transaction: the task exists exactly if the change does.
-                redate_project_deadlines.enqueue(obj.pk)
+    def after_save(self, obj: Any, form: ModelForm[Any], change: bool) -> None:
+        if change and {"preset", "policy_overrides"} & set(form.changed_data):
+            # A new policy redates every open report; the worker does it, not the request.
+            # Enqueued in this transaction: the task exists exactly if the change does.
+            redate_project_deadlines.enqueue(obj.pk)
 
 
 @admin.register(ReleaseLine)
@@ -174,3 +176,25 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ["project", "report__project"]
     search_fields = ["actor_label", "action"]
     ordering = ["-seq"]
+
+
+# Django's own user and group admins get the same gate and the same audit trail: staff who
+# could tick "superuser" on their own account would be a way round need-to-know.
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+if TYPE_CHECKING:
+    UserAdminBase = auth_admin.UserAdmin[User]
+else:  # ModelAdmin is generic only to the type checker
+    UserAdminBase = auth_admin.UserAdmin
+
+
+@admin.register(User)
+class OperatorUserAdmin(AuditedAdmin, UserAdminBase):
+    pass
+
+
+@admin.register(Group)
+class OperatorGroupAdmin(AuditedAdmin, auth_admin.GroupAdmin):
+    pass

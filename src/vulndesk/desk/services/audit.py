@@ -114,24 +114,24 @@ def verify_chain() -> list[str]:
 
 
 def _head_problems(head: AuditChainHead | None, *, last_seq: int, last_hash: str) -> list[str]:
-    if head is not None:
-        # Rows past the head as it stands now were never appended through record().
-        now_last = AuditChainHead.objects.values_list("last_seq", flat=True).get(pk=1)
-        forged = AuditEvent.objects.filter(seq__gt=now_last).values_list("seq", flat=True)
-        if forged:
-            return [f"seq {', '.join(map(str, forged))}: not recorded by the chain head"]
     if head is None:
         return [f"the chain head is missing but {last_seq} events exist"] if last_seq else []
-    if head.last_seq != last_seq:
-        if head.last_seq > last_seq:
-            return [
-                f"{_span(last_seq + 1, head.last_seq)} missing: the newest events were deleted "
-                f"(the chain head says the last event is seq {head.last_seq})"
-            ]
-        return [f"the chain head says the last event is seq {head.last_seq}, not {last_seq}"]
-    if head.last_hash != last_hash:
-        return [f"seq {last_seq}: hash does not match the one the chain head recorded"]
-    return []
+    problems = []
+    # Rows past the head as it stands now were never appended through record().
+    now_last = AuditChainHead.objects.filter(pk=1).values_list("last_seq", flat=True).first()
+    forged = AuditEvent.objects.filter(seq__gt=now_last or head.last_seq).values_list(
+        "seq", flat=True
+    )
+    if forged:
+        problems.append(f"seq {', '.join(map(str, forged))}: not recorded by the chain head")
+    if head.last_seq > last_seq:
+        problems.append(
+            f"{_span(last_seq + 1, head.last_seq)} missing: the newest events were deleted "
+            f"(the chain head says the last event is seq {head.last_seq})"
+        )
+    elif head.last_hash != last_hash:
+        problems.append(f"seq {last_seq}: hash does not match the one the chain head recorded")
+    return problems
 
 
 def _span(first: int, last: int) -> str:

@@ -66,8 +66,9 @@ def create_report(
     if not title.strip():
         raise ValueError("a report needs a title")
     with transaction.atomic():
-        # The project row is the lock that makes "highest number + 1" safe to take.
-        Project.objects.select_for_update().only("pk").get(pk=project.pk)
+        # The project row is the lock that makes "highest number + 1" safe to take; read whole
+        # under it, so the deadlines follow the policy as it stands after any change in flight.
+        project = Project.objects.select_for_update().get(pk=project.pk)
         last = Report.objects.filter(project=project).aggregate(last=Max("number"))["last"]
         report = Report(
             project=project,

@@ -3,10 +3,12 @@ public disclosure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import audit, deadlines
@@ -25,10 +27,16 @@ def _record(
     actor: User | None,
     expected_version: int | None,
     reason: str = "",
+    refuse: Callable[[Report], str | None] = lambda locked: None,
 ) -> Report:
-    """Set `fields`, audit the change with the values they replace, and redate the deadlines."""
+    """Set `fields`, audit the change with the values they replace, and redate the deadlines.
+
+    `refuse` looks at the report as locked and says why the change may not happen, if it may not.
+    """
     with transaction.atomic():
         locked = lock_report(report, expected_version)
+        if problem := refuse(locked):
+            raise ValueError(problem)
         previous = {name: getattr(locked, name) for name in fields}
         for name, value in fields.items():
             setattr(locked, name, value)
@@ -116,16 +124,26 @@ def record_public_disclosure(
 ) -> Report:
     """The vulnerability became public (EMI-4): the report is public from now on, and where the
     policy says so a score of 4.0 or more makes every open timeline ASAP (EMI-14, VIT-8)."""
-    if report.public_disclosure_at is not None:
-        raise ValueError(
-            f"{report.key} is already recorded as public since "
-            f"{report.public_disclosure_at:%Y-%m-%d %H:%M} UTC"
-        )
+    if at > timezone.now():
+        raise ValueError("a public disclosure is a fact, not a plan: give a time not in the future")
+
+    def already_public(locked: Report) -> str | None:
+        since = locked.public_disclosure_at
+        if since is None:
+            return None
+        return f"{locked.key} is already recorded as public since {since:%Y-%m-%d %H:%M} UTC"
+
     fields = {
         "public_disclosure_at": at,
         "public_disclosure_url": url.strip(),
         "disclosure_level": DisclosureLevel.PUBLIC,
+        "disclosure_level_reason": f"publicly disclosed at {url.strip()}",
     }
     return _record(
-        report, "report.publicly_disclosed", fields, actor=actor, expected_version=expected_version
+        report,
+        "report.publicly_disclosed",
+        fields,
+        actor=actor,
+        expected_version=expected_version,
+        refuse=already_public,
     )

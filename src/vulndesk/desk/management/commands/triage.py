@@ -58,8 +58,9 @@ class Command(BaseCommand):
         report = find_report(options["key"])
         actor = find_user(options["actor"]) if options["actor"] else None
         answers = {
-            field: YES_NO.get(options[field], options[field])
-            for _, field, _, _ in QUESTIONS
+            # Only a yes/no question's answer becomes a boolean; free text stays as written.
+            field: YES_NO[options[field]] if choices == list(YES_NO) else options[field]
+            for _, field, choices, _ in QUESTIONS
             if options[field] is not None
         }
         duplicate_of = find_report(options["duplicate_of"]) if options["duplicate_of"] else None
