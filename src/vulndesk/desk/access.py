@@ -18,8 +18,7 @@ AnyUser = AbstractBaseUser | AnonymousUser
 
 
 def security_team_projects(user_id: int) -> list[int]:
-    """Projects whose security team the user is on: its members, and its maintainers where the
-    policy makes every maintainer a member (EMI-2, VIT-1)."""
+    """Projects whose security team the user is on (see `Project.security_team_roles`)."""
     memberships = TeamMember.objects.filter(user_id=user_id, left_at__isnull=True)
     project_ids = set(
         memberships.filter(role=TeamRole.SECURITY_TEAM).values_list("project_id", flat=True)
@@ -27,7 +26,7 @@ def security_team_projects(user_id: int) -> list[int]:
     maintained = Project.objects.filter(
         pk__in=memberships.filter(role=TeamRole.MAINTAINER).values("project_id")
     )
-    project_ids |= {p.pk for p in maintained if p.policy().team.roster == "maintainers"}
+    project_ids |= {p.pk for p in maintained if TeamRole.MAINTAINER in p.security_team_roles()}
     return sorted(project_ids)
 
 

@@ -43,15 +43,20 @@ class Project(models.Model):
 
         return resolve_policy(self.preset, self.policy_overrides)
 
-    def is_security_team_member(self, user: User | None) -> bool:
-        """A current security team member; some policies make every maintainer one (EMI-2)."""
+    def security_team_roles(self) -> list[str]:
+        """The team roles that put someone on the security team: some policies make every
+        maintainer a member (EMI-2, VIT-1)."""
         from vulndesk.desk.models.team import TeamRole
 
-        if user is None or not user.is_authenticated:
-            return False
-        roles = [TeamRole.SECURITY_TEAM]
+        roles: list[str] = [TeamRole.SECURITY_TEAM]
         if self.policy().team.roster == "maintainers":
             roles.append(TeamRole.MAINTAINER)
+        return roles
+
+    def is_security_team_member(self, user: User | None) -> bool:
+        if user is None or not user.is_authenticated:
+            return False
+        roles = self.security_team_roles()
         return self.team_members.filter(user=user, role__in=roles, left_at__isnull=True).exists()
 
 
