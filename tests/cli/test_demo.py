@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth import authenticate
 from django.db.models import Count
+from django.test import RequestFactory
 
 from tests.cli.helpers import vulndesk
 from vulndesk.desk.models import AuditEvent, Deadline, Project, Report
@@ -36,7 +37,8 @@ def test_demo_makes_one_project_per_preset_with_reports_in_every_state_and_a_log
         assert states == set(State), project.slug
     match = re.search(r"^demo login: (\S+) / (\S+)$", out, re.MULTILINE)
     assert match is not None, out
-    assert authenticate(username=match[1], password=match[2]) is not None
+    request = RequestFactory().post("/login/")
+    assert authenticate(request, username=match[1], password=match[2]) is not None
 
 
 def test_demo_twice_changes_nothing_the_second_time() -> None:

@@ -1,8 +1,20 @@
-"""Who may see what: the one place every view and endpoint asks. (The `vulndesk` command is the
-operator's, on the server itself, with the database's own access; it asks no one.)
+"""Who may see and do what: the one place every view, API endpoint and admin page asks.
 
-An embargoed report is need-to-know. Outsiders get a 404, never a 403, so they cannot learn
-that a report exists.
+(The `vulndesk` command is the operator's, on the server itself, with the database's own
+access; it asks no one.)
+
+Roles, and what each sees of a report:
+- operator (superuser): everything;
+- security team of the report's project (`Project.security_team_roles`): everything of it;
+- the report's Fix Lead and its active Fix Team: that report, and nothing else;
+- release managers of the project: its reports once published (embargoed ones only if they are
+  on the Fix Team);
+- the reporter: a reduced view through the private link (`report_for_reporter_link`);
+- distributors: the notices addressed to their organisation (`notices_visible_to`), no report;
+- everyone, anonymous included: published advisories (`advisories_visible_to`).
+
+Outsiders get a 404, never a 403, so they cannot learn that a report exists. Counts and lists
+are always taken from these querysets, so no title, number or total leaks either.
 """
 
 from __future__ import annotations
@@ -12,9 +24,30 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from vulndesk.desk.models import Project, Report, TeamMember, TeamRole
+from vulndesk.desk.models import (
+    EMBARGOED,
+    DistributorNotice,
+    FixTeamMember,
+    Project,
+    Report,
+    ReporterLink,
+    TeamMember,
+    TeamRole,
+)
+from vulndesk.lib.tokens import digest
 
 AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_operator(user: AnyUser) -> bool:
+    return bool(user.is_authenticated and user.is_active and getattr(user, "is_superuser", False))
+
+
+def _signed_in_id(user: AnyUser) -> int | None:
+    """The user's id if they are signed in and active, else None."""
+    if user.is_authenticated and user.is_active:
+        return int(user.pk)
+    return None
 
 
 def security_team_projects(user_id: int) -> list[int]:
@@ -30,13 +63,40 @@ def security_team_projects(user_id: int) -> list[int]:
     return sorted(project_ids)
 
 
+def _release_manager_projects(user_id: int) -> QuerySet[TeamMember, int]:
+    return TeamMember.objects.filter(
+        user_id=user_id, role=TeamRole.RELEASE_MANAGER, left_at__isnull=True
+    ).values_list("project_id", flat=True)
+
+
+def _fix_team_reports(user_id: int) -> QuerySet[FixTeamMember, int]:
+    return (
+        FixTeamMember.objects.active().filter(user_id=user_id).values_list("report_id", flat=True)
+    )
+
+
 def reports_visible_to(user: AnyUser) -> QuerySet[Report]:
-    if not user.is_authenticated or not user.is_active:
+    """Every report the user may open in full."""
+    if (user_id := _signed_in_id(user)) is None:
         return Report.objects.none()
-    if getattr(user, "is_superuser", False):
+    if is_operator(user):
         return Report.objects.all()
     return Report.objects.filter(
-        Q(project_id__in=security_team_projects(user.pk)) | Q(fix_lead_id=user.pk)
+        Q(project_id__in=security_team_projects(user_id))
+        | Q(fix_lead_id=user_id)
+        | Q(pk__in=_fix_team_reports(user_id))
+        | (~EMBARGOED & Q(project_id__in=_release_manager_projects(user_id)))
+    )
+
+
+def reports_triaged_by(user: AnyUser) -> QuerySet[Report]:
+    """Reports the user may act on as the security team does: move, score, schedule, settle."""
+    if (user_id := _signed_in_id(user)) is None:
+        return Report.objects.none()
+    if is_operator(user):
+        return Report.objects.all()
+    return Report.objects.filter(
+        Q(project_id__in=security_team_projects(user_id)) | Q(fix_lead_id=user_id)
     )
 
 
@@ -49,3 +109,96 @@ def get_report_for_user(user: AnyUser, project_slug: str, number: int) -> Report
         )
     except Report.DoesNotExist:
         raise Http404("No such report.") from None
+
+
+def can_view_report(user: AnyUser, report: Report) -> bool:
+    return reports_visible_to(user).filter(pk=report.pk).exists()
+
+
+def can_triage(user: AnyUser, report: Report) -> bool:
+    """Transitions, CVSS, the questionnaire, dates, disclosure level and severity override."""
+    return reports_triaged_by(user).filter(pk=report.pk).exists()
+
+
+def can_edit_affects(user: AnyUser, report: Report) -> bool:
+    """The Fix Team knows which lines the fix touches, so it may record them too."""
+    if can_triage(user, report):
+        return True
+    user_id = _signed_in_id(user)
+    return user_id is not None and _fix_team_reports(user_id).filter(report_id=report.pk).exists()
+
+
+def can_comment(user: AnyUser, report: Report) -> bool:
+    return can_view_report(user, report)
+
+
+def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
+    """Projects the user is on a team of; a Fix Team member sees a report, not its project."""
+    if (user_id := _signed_in_id(user)) is None:
+        return Project.objects.none()
+    if is_operator(user):
+        return Project.objects.all()
+    return Project.objects.filter(
+        pk__in=TeamMember.objects.filter(user_id=user_id, left_at__isnull=True).values("project_id")
+    )
+
+
+def projects_managed_by(user: AnyUser) -> QuerySet[Project]:
+    """Projects whose settings (preset, overrides, release lines) the user may change."""
+    if (user_id := _signed_in_id(user)) is None:
+        return Project.objects.none()
+    if is_operator(user):
+        return Project.objects.all()
+    return Project.objects.filter(pk__in=security_team_projects(user_id))
+
+
+def can_manage_project(user: AnyUser, project: Project) -> bool:
+    return projects_managed_by(user).filter(pk=project.pk).exists()
+
+
+def get_project_for_user(user: AnyUser, slug: str) -> Project:
+    try:
+        return projects_visible_to(user).get(slug=slug)
+    except Project.DoesNotExist:
+        raise Http404("No such project.") from None
+
+
+def notices_visible_to(user: AnyUser) -> QuerySet[DistributorNotice]:
+    """A distributor's people see their organisation's notices; the team sees its reports'."""
+    if (user_id := _signed_in_id(user)) is None:
+        return DistributorNotice.objects.none()
+    if is_operator(user):
+        return DistributorNotice.objects.all()
+    return DistributorNotice.objects.filter(
+        Q(distributor__members__id=user_id) | Q(report__in=reports_triaged_by(user))
+    ).distinct()
+
+
+def can_acknowledge_notice(user: AnyUser, notice: DistributorNotice) -> bool:
+    """Only the organisation the notice is addressed to acknowledges it."""
+    user_id = _signed_in_id(user)
+    return user_id is not None and notice.distributor.members.filter(pk=user_id).exists()
+
+
+def advisories_visible_to(user: AnyUser) -> QuerySet[Report]:
+    """Published reports: what the world may read, signed in or not."""
+    return Report.objects.published()
+
+
+def report_for_reporter_link(token: str) -> Report:
+    """The report behind a live private link; a wrong or revoked token is a plain 404."""
+    link = (
+        ReporterLink.objects.live()
+        .select_related("report__project")
+        .filter(token_digest=digest(token))
+        .first()
+    )
+    if link is None:
+        raise Http404("No such report.")
+    return link.report
+
+
+def needs_two_factor(user: AnyUser) -> bool:
+    """Operators and security-team members sign in with a second factor."""
+    user_id = _signed_in_id(user)
+    return user_id is not None and (is_operator(user) or bool(security_team_projects(user_id)))

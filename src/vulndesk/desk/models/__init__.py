@@ -1,7 +1,10 @@
 from vulndesk.desk.models.audit import AppendOnlyError, AuditChainHead, AuditEvent
+from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
+from vulndesk.desk.models.distributor import Distributor, DistributorNotice
 from vulndesk.desk.models.project import Project, ReleaseLine, ReleaseLineStatus
 from vulndesk.desk.models.report import (
+    EMBARGOED,
     Affect,
     AffectStatus,
     AssessedRiskChoices,
@@ -15,26 +18,33 @@ from vulndesk.desk.models.report import (
     SeverityChoices,
     StateChoices,
 )
-from vulndesk.desk.models.team import TeamMember, TeamRole
+from vulndesk.desk.models.reporter import ReporterLink
+from vulndesk.desk.models.team import FixTeamMember, TeamMember, TeamRole
 
 __all__ = [
+    "EMBARGOED",
     "Affect",
     "AffectStatus",
     "AppendOnlyError",
     "AssessedRiskChoices",
     "AuditChainHead",
     "AuditEvent",
+    "Comment",
     "CvssVersionChoices",
     "Deadline",
     "DeadlinePause",
     "DisclosureLevelChoices",
+    "Distributor",
+    "DistributorNotice",
     "DomainChoices",
     "EvidenceChoices",
+    "FixTeamMember",
     "LayerChoices",
     "Project",
     "ReleaseLine",
     "ReleaseLineStatus",
     "Report",
+    "ReporterLink",
     "ScopeChoices",
     "SeverityChoices",
     "StateChoices",

@@ -79,7 +79,19 @@ class EvidenceChoices(models.TextChoices):
     CODE_REVIEW = "code_review", "Code review"
 
 
+# Embargo has one source: a report is need-to-know until it is published (the `published`
+# transition sets `published_at`, and nothing clears it). A public disclosure by someone else
+# shortens the embargo's timelines; it does not publish the team's own details.
+EMBARGOED = models.Q(published_at__isnull=True)
+
+
 class ReportQuerySet(models.QuerySet["Report"]):
+    def embargoed(self) -> ReportQuerySet:
+        return self.filter(EMBARGOED)
+
+    def published(self) -> ReportQuerySet:
+        return self.exclude(EMBARGOED)
+
     def locked(self, pk: int) -> Report:
         """The report as stored now, under its row lock; call inside transaction.atomic().
 
@@ -220,6 +232,11 @@ class Report(models.Model):
         """The Security Team's override where there is one, else the score's (KAR-30)."""
         chosen = self.severity_override or self.severity
         return Severity(chosen) if chosen else None
+
+    @property
+    def is_embargoed(self) -> bool:
+        """The row-level form of `EMBARGOED`; a test keeps the two in step."""
+        return self.published_at is None
 
     @property
     def is_publicly_disclosed(self) -> bool:

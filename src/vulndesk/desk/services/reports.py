@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Model
 
 from vulndesk.desk.models import Project, Report
 from vulndesk.desk.services import audit, deadlines
@@ -40,11 +40,11 @@ def lock_report(report: Report, expected_version: int | None = None) -> Report:
     return locked
 
 
-def check_fields(report: Report, names: Collection[str]) -> None:
+def check_fields(instance: Model, names: Collection[str]) -> None:
     """Refuse values the model would not store as given, naming each field and what is wrong."""
-    exclude = [field.name for field in Report._meta.fields if field.name not in names]
+    exclude = [field.name for field in instance._meta.fields if field.name not in names]
     try:
-        report.clean_fields(exclude=exclude)
+        instance.clean_fields(exclude=exclude)
     except ValidationError as exc:
         problems = (f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
         raise ValueError("; ".join(problems)) from None

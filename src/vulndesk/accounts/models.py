@@ -1,0 +1,52 @@
+"""Personal API tokens: shown once, stored as a digest, scoped, expiring and revocable."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from vulndesk.lib.tokens import digest
+
+TOKEN_PREFIX = "vdt"  # noqa: S105 (a label, not a secret)
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", "Read only"
+    WRITE = "write", "Read and write"
+
+
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
+    def usable(self, now: datetime) -> ApiTokenQuerySet:
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="what the token is for")
+    digest = models.CharField(max_length=64, unique=True)
+    # The first characters of the token, shown in lists so its owner can tell tokens apart.
+    hint = models.CharField(max_length=12)
+    scope = models.CharField(max_length=10, choices=TokenScope.choices, default=TokenScope.READ)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == TokenScope.WRITE
+
+    @classmethod
+    def find(cls, raw: str, now: datetime) -> ApiToken | None:
+        """The usable token whose digest matches `raw`, or None."""
+        return cls.objects.usable(now).select_related("user").filter(digest=digest(raw)).first()
