@@ -14,11 +14,16 @@ from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 
+from vulndesk.desk import access
 from vulndesk.desk.models import (
     Affect,
     AuditEvent,
+    Comment,
     Deadline,
     DeadlinePause,
+    Distributor,
+    DistributorNotice,
+    FixTeamMember,
     Project,
     ReleaseLine,
     Report,
@@ -29,7 +34,7 @@ from vulndesk.desk.tasks import redate_project_deadlines
 
 
 def is_operator(request: HttpRequest) -> bool:
-    return bool(request.user.is_active and request.user.is_superuser)
+    return access.is_operator(request.user)
 
 
 class OperatorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
@@ -154,6 +159,34 @@ class ReportAdmin(ReadOnlyAdmin):
     search_fields = ["title"]
     date_hierarchy = "received_at"
     inlines = [AffectInline]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Report]:
+        # Operators see every report today; asking the access module keeps it so by one rule.
+        return access.reports_visible_to(request.user).select_related("project")
+
+
+@admin.register(FixTeamMember)
+class FixTeamMemberAdmin(ReadOnlyAdmin):
+    list_display = ["report", "user", "invited_at", "accepted_at", "ended_at"]
+    list_select_related = ["report__project", "user"]
+
+
+@admin.register(Distributor)
+class DistributorAdmin(AuditedAdmin):
+    list_display = ["slug", "name", "email"]
+    filter_horizontal = ["members"]
+
+
+@admin.register(DistributorNotice)
+class DistributorNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["subject", "distributor", "report", "sent_at", "acknowledged_at"]
+    list_select_related = ["distributor", "report__project"]
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    list_display = ["report", "author", "created_at"]
+    list_select_related = ["report__project", "author"]
 
 
 @admin.register(Deadline)
