@@ -1,0 +1,124 @@
+"""A real Chromium against a live vulndesk, for the stories only a browser can tell.
+
+The live server is pytest-django's `live_server`: a threaded WSGI server in this process, on
+loopback, reading the test database through transactions of its own (so every browser test uses
+`transactional_db`). Chromium is Debian's, launched once for the package; each test gets a fresh
+context (no cookies), a page that answers only from the live server, and a list of whatever the
+browser complained about (console errors, uncaught exceptions, CSP refusals, off-host requests).
+"""
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    ConsoleMessage,
+    Page,
+    Request,
+    Route,
+    ViewportSize,
+    sync_playwright,
+)
+from pytest_django.live_server_helper import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+# Without the networking flags Chromium reaches for update and sync hosts this machine cannot see.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+# A laptop screen, which the desk must be readable on.
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
+# A page that has not answered in 5 s is broken, not slow: fail fast instead of Playwright's 30 s.
+TIMEOUT_MS = 5_000
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-output" / "screenshots"
+
+Screenshot = Callable[[str], Path]
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Browser]:
+    # Playwright's sync API runs an asyncio loop in this thread and leaves it marked as running
+    # while the test body runs, so Django's guard against the ORM inside a coroutine refuses
+    # every query (SynchronousOnlyOperation). The guard does not apply here: the loop only turns
+    # while the test waits inside a Playwright call, and nothing on it touches Django, so no two
+    # queries ever interleave on a connection. Allow it for exactly as long as Playwright runs —
+    # package scope ends it before the next test package starts.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def browser_problems() -> list[str]:
+    """What the browser complained about during the test; the `page` fixture fills it."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Browser, live_server: LiveServer, browser_problems: list[str]) -> Iterator[Page]:
+    context = browser.new_context(base_url=live_server.url, viewport=VIEWPORT)
+    context.set_default_timeout(TIMEOUT_MS)
+
+    def only_the_live_server(route: Route, request: Request) -> None:
+        if request.url.startswith(live_server.url + "/"):
+            route.continue_()
+        else:
+            browser_problems.append(f"request off the live server: {request.url}")
+            route.abort()
+
+    def console(message: ConsoleMessage) -> None:
+        # Chromium reports a CSP refusal as a console error; warnings (e.g. about the autocomplete
+        # attribute) are advice, not faults.
+        if message.type == "error":
+            browser_problems.append(f"console error on {message.location['url']}: {message.text}")
+
+    context.route("**/*", only_the_live_server)
+    tab = context.new_page()
+    tab.on("console", console)
+    tab.on("pageerror", lambda error: browser_problems.append(f"uncaught {error.name}: {error}"))
+    yield tab
+    context.close()
+
+
+def file_name(text: str) -> str:
+    return re.sub(r"[^\w.-]+", "-", text).strip("-")
+
+
+@pytest.fixture
+def screenshot(page: Page, request: pytest.FixtureRequest) -> Screenshot:
+    """`screenshot("step")` saves the page as test-output/screenshots/<test>/<nn>-<step>.png."""
+    folder = SCREENSHOTS / file_name(request.node.name)
+    # Last run's pictures go, so the folder shows this run's steps and nothing stale.
+    shutil.rmtree(folder, ignore_errors=True)
+    taken: list[Path] = []
+
+    def take(step: str) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{len(taken) + 1:02d}-{file_name(step)}.png"
+        page.screenshot(path=path, full_page=True)
+        taken.append(path)
+        return path
+
+    return take
