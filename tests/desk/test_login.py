@@ -23,11 +23,11 @@ def test_the_login_page_renders_a_form_with_a_csrf_token(client: Client) -> None
         assert field in html
 
 
-def test_it_logs_in_and_goes_to_the_report_list(client: Client, alice: User) -> None:
+def test_it_logs_in_and_goes_to_the_dashboard(client: Client, alice: User) -> None:
     response = client.post(reverse("login"), {"username": "alice", "password": "password"})
     assert response.status_code == 302
-    assert response["Location"] == reverse("report-list")
-    assert client.get(reverse("report-list")).status_code == 200
+    assert response["Location"] == reverse("dashboard")
+    assert client.get(reverse("dashboard")).status_code == 200
 
 
 def test_it_goes_back_to_the_page_that_asked_for_a_login(client: Client, alice: User) -> None:
@@ -43,7 +43,7 @@ def test_it_does_not_redirect_to_another_site_after_login(client: Client, alice:
         reverse("login"),
         {"username": "alice", "password": "password", "next": "https://evil.example/"},
     )
-    assert response["Location"] == reverse("report-list")
+    assert response["Location"] == reverse("dashboard")
 
 
 def test_it_rejects_a_wrong_password(client: Client, alice: User) -> None:
@@ -54,13 +54,13 @@ def test_it_rejects_a_wrong_password(client: Client, alice: User) -> None:
     assert client.get(reverse("report-list")).status_code == 302
 
 
-def test_a_logged_in_user_who_opens_the_login_page_goes_to_the_report_list(
+def test_a_logged_in_user_who_opens_the_login_page_goes_to_the_dashboard(
     client: Client, alice: User
 ) -> None:
     client.force_login(alice)
     response = client.get(reverse("login"))
     assert response.status_code == 302
-    assert response["Location"] == reverse("report-list")
+    assert response["Location"] == reverse("dashboard")
 
 
 def test_logout_refuses_a_get(client: Client, alice: User) -> None:

@@ -1,10 +1,29 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vulndesk.desk.views import reports
+from vulndesk.desk.views import dashboard, lists, notices, projects, public, reporter, reports
 
 urlpatterns = [
-    path("", reports.report_list, name="report-list"),
+    path("", dashboard.dashboard, name="dashboard"),
+    path("reports/", lists.report_list, name="report-list"),
+    path("projects/", projects.project_list, name="project-list"),
+    path("projects/<slug:slug>/settings/", projects.project_settings, name="project-settings"),
+    path(
+        "projects/<slug:slug>/settings/release-lines/",
+        projects.release_line_add,
+        name="release-line-add",
+    ),
+    path(
+        "projects/<slug:slug>/settings/release-lines/<int:pk>/",
+        projects.release_line_edit,
+        name="release-line-edit",
+    ),
+    path("notices/", notices.notice_list, name="notice-list"),
+    path("notices/<int:pk>/", notices.notice_detail, name="notice-detail"),
+    path("notices/<int:pk>/acknowledge/", notices.notice_acknowledge, name="notice-acknowledge"),
+    path("advisories/", public.advisory_list, name="advisory-list"),
+    path("advisories/<slug:project>/<int:number>/", public.advisory_detail, name="advisory-detail"),
+    path("r/<str:token>/", reporter.reporter_report, name="reporter-report"),
     path("reports/<slug:project>/<int:number>/", reports.report_detail, name="report-detail"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -1,32 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from vulndesk.desk.access import get_report_for_user, reports_visible_to
-from vulndesk.desk.models import Deadline, StateChoices
-
-
-def next_due_at() -> Subquery:
-    """A report's soonest running deadline, as `vulndesk deadlines` would list it."""
-    running = Deadline.objects.running().filter(report=OuterRef("pk"))
-    return Subquery(running.order_by("due_at").values("due_at")[:1])
-
-
-@login_required
-@never_cache
-def report_list(request: HttpRequest) -> HttpResponse:
-    reports = (
-        reports_visible_to(request.user)
-        .select_related("project")
-        .annotate(next_due_at=next_due_at())
-        .order_by("-received_at", "-pk")
-    )
-    if (state := request.GET.get("state")) in StateChoices.values:
-        reports = reports.filter(state=state)
-    return render(request, "desk/report_list.html", {"reports": reports[:500]})
+from vulndesk.desk.access import get_report_for_user
 
 
 @login_required
