@@ -1,0 +1,193 @@
+"""What goes in and out of the API. Inputs refuse unknown fields and loose types."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from ninja import Field, Schema
+from pydantic import AfterValidator, ConfigDict, Strict
+
+from vulndesk.desk.models import AffectStatus, SeverityChoices, StateChoices
+from vulndesk.process.deadlines import Miss, Status
+
+# The databases refuse NUL characters and unpaired surrogates in text: refuse them first.
+STORABLE = r"^[^\x00]*$"
+
+
+def storable(text: str) -> str:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no unpaired surrogates)") from None
+    return text
+
+
+Storable = Annotated[str, Field(pattern=STORABLE), AfterValidator(storable)]
+# Strict: "3" is not a version; a client sending it has a bug worth hearing about.
+Version = Annotated[
+    int, Strict(), Field(ge=1, le=2**31 - 1, description="the report version you read")
+]
+
+
+class Input(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldError(Schema):
+    code: str
+    message: str
+    field: str | None
+
+
+class Error(Schema):
+    code: str = Field(description="machine-readable, e.g. stale_version, too_large")
+    message: str
+    field: str | None = Field(description="where the fault is, e.g. body.version")
+    errors: list[FieldError] = Field(description="every field at fault, for validation errors")
+
+
+class ProjectOut(Schema):
+    slug: str
+    name: str
+    preset: str
+    security_email: str
+    repository_url: str
+
+
+class ReleaseLineOut(Schema):
+    name: str
+    branch: str
+    status: str
+    latest_version: str
+
+
+class ReportItem(Schema):
+    project: str
+    number: int
+    key: str
+    title: str
+    state: StateChoices
+    severity: SeverityChoices | None = Field(
+        description="the Security Team's override, else the score's"
+    )
+    cvss_score: float | None
+    embargoed: bool
+    received_at: datetime
+
+
+class ReportPage(Schema):
+    items: list[ReportItem]
+    next: str | None = Field(description="pass as `cursor` for the next page; null at the end")
+
+
+class DecisionOut(Schema):
+    allowed: bool
+    reason: str
+
+
+class HandlingOut(Schema):
+    slow_down: DecisionOut
+    semi_public: DecisionOut
+    release: str | None
+    asap: bool
+
+
+class DeadlineSummary(Schema):
+    running: int
+    overdue: int
+    next_due_at: datetime | None
+
+
+class ReportDetail(ReportItem):
+    version: int
+    description: str = Field(description="Markdown, as written")
+    description_html: str = Field(description="the Markdown rendered and sanitised")
+    cvss_vector: str
+    cvss_version: str
+    disclosure_level: str
+    public_disclosure_at: datetime | None
+    cve_id: str
+    release_date: datetime | None
+    fixed_version: str
+    fix_lead: str | None
+    published_at: datetime | None
+    handling: HandlingOut
+    deadlines: DeadlineSummary
+
+
+class Conflict(Error):
+    current: ReportDetail | None = Field(
+        None, description="the report as it is now (stale_version): redo the edit on it"
+    )
+
+
+class DeadlineOut(Schema):
+    name: str
+    rule: str
+    quote: str
+    due_at: datetime | None
+    opens_at: datetime | None
+    met_at: datetime | None
+    asap: bool
+    advisory: bool
+    status: Status
+    miss: Miss | None
+
+
+class AuditEventOut(Schema):
+    seq: int
+    created_at: datetime
+    actor: str
+    action: str
+    data: dict[str, Any]
+
+
+class AffectOut(Schema):
+    id: int
+    release_line: str | None
+    package: str
+    affected_range: str
+    fixed_version: str
+    status: AffectStatus
+
+
+class CommentOut(Schema):
+    id: int
+    author: str
+    body: str = Field(description="Markdown, as written")
+    html: str = Field(description="the Markdown rendered and sanitised")
+    created_at: datetime
+
+
+class TransitionIn(Input):
+    to: StateChoices
+    reason: Storable = Field("", max_length=2000)
+    version: Version
+
+
+class ScoreIn(Input):
+    vector: Storable = Field(max_length=300)
+    version: Version
+
+
+class AffectIn(Input):
+    release_line: Storable | None = Field(None, max_length=100)
+    package: Storable = Field("", max_length=200)
+    affected_range: Storable = Field("", max_length=300)
+    fixed_version: Storable = Field("", max_length=100)
+    status: AffectStatus = AffectStatus.AFFECTED
+    version: Version
+
+
+class CommentIn(Input):
+    body: Storable = Field(max_length=50_000)
+
+
+def error_responses(*statuses: int) -> dict[int, type[Error]]:
+    """The refusals an endpoint may answer with, so the OpenAPI lists each one it can send."""
+    return {status: Conflict if status == 409 else Error for status in statuses}
+
+
+READ_ERRORS = error_responses(401, 404, 422)
+WRITE_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422)
