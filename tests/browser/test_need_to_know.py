@@ -32,13 +32,26 @@ def dave(cast: Cast) -> User:
     return dave
 
 
-def test_the_report_list_shows_a_fix_team_member_only_their_report(
+def test_a_fix_team_member_sees_only_their_report_on_the_dashboard_and_in_the_list(
     page: Page, screenshot: Screenshot, cast: Cast, dave: User, browser_problems: list[str]
 ) -> None:
     log_in(page, "dave")
+    expect(page.get_by_role("heading", name="My work")).to_be_visible()
+    mine = page.get_by_role("region", name="Reports I lead or fix")
+    expect(mine.get_by_role("listitem").filter(has_text=CRASH_TITLE)).to_be_visible()
+    expect(page.get_by_text("1 report in all.")).to_be_visible()
+    screenshot("dashboard")
+    assert LEAK_TITLE not in page.content()
+
+    page.get_by_role("link", name="Reports", exact=True).click()
     expect(page.get_by_role("heading", name="Reports", exact=True)).to_be_visible()
     expect(page.get_by_role("cell", name=CRASH_TITLE)).to_be_visible()
     screenshot("report-list")
+    assert LEAK_TITLE not in page.content()
+    # Searching for the other report's words finds nothing either.
+    page.get_by_label("Search").fill("token leaks")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_text("No reports you can see match these filters.")).to_be_visible()
     assert LEAK_TITLE not in page.content()
     assert browser_problems == []
 
