@@ -1,9 +1,19 @@
 """The one settings module. Everything an operator changes comes from a VULNDESK_* variable.
 
 A bad value stops start-up with ImproperlyConfigured naming the variable and what it expects.
+
+Production runs behind a TLS-terminating reverse proxy with VULNDESK_HTTPS=1: plain-HTTP
+requests are redirected to HTTPS, browsers are told to use HTTPS only (HSTS, one year, with
+subdomains; VULNDESK_HSTS_PRELOAD=1 adds `preload`, a commitment that is slow to undo), the
+session and CSRF cookies are sent over HTTPS only, and the proxy's X-Forwarded-Proto header
+says whether a request came in over HTTPS. With VULNDESK_HTTPS=1, DEBUG off and a long random
+VULNDESK_SECRET_KEY, `vulndesk check --deploy` is clean. VULNDESK_PROXY_COUNT (default 0) is the
+number of reverse proxies in front of vulndesk; login lockout then reads the client address
+from X-Forwarded-For, which those proxies must set.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -26,6 +36,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if not value:
         return default
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r}: expected a whole number") from None
 
 
 def default_data_dir() -> Path:
@@ -105,6 +125,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "vulndesk.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -154,15 +175,60 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Off by default because `vulndesk serve` speaks plain HTTP on loopback; see the docstring.
+HTTPS = env_bool("VULNDESK_HTTPS", False)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_HSTS_SECONDS = 365 * 24 * 3600 if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and env_bool("VULNDESK_HSTS_PRELOAD", False)
+# Preload is the operator's decision for the whole domain, so its warning is not ours to fix.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# A working day: a stolen session cookie is worth little by the next morning.
+SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
-# Off by default because `vulndesk serve` speaks plain HTTP on loopback; behind TLS, turn on.
-SESSION_COOKIE_SECURE = env_bool("VULNDESK_SECURE_COOKIES", False)
+SESSION_COOKIE_SECURE = env_bool("VULNDESK_SECURE_COOKIES", HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Scripts, styles and images from our own origin only; no inline code, no framing, no
+# form posts elsewhere. htmx is served from /static/ and configured to need nothing more.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'none'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+    }
+}
+
+# Security-team members and operators confirm each sign-in with a TOTP code
+# (vulndesk.accounts.middleware); wrong codes wait 1, 2, 4, 8… seconds before the next try.
+OTP_TOTP_ISSUER = "vulndesk"
+OTP_TOTP_THROTTLE_FACTOR = 1
+
+# Five wrong passwords for one username from one address lock that pair out for 15 minutes,
+# counted from the fifth failure: tries during the lockout do not extend it, so the lockout page
+# can say when it ends, and a stranger cannot lock a user out from everywhere.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "vulndesk.accounts.lockout.locked_out"
+AXES_CLIENT_IP_CALLABLE = "vulndesk.accounts.lockout.client_address"
+PROXY_COUNT = env_int("VULNDESK_PROXY_COUNT", 0)
 
 # A request body over 1 MiB is refused before any view reads it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

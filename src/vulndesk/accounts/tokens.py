@@ -15,6 +15,7 @@ from vulndesk.lib.tokens import new_token
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
+MIN_LIFETIME = timedelta(days=1)
 MAX_LIFETIME = timedelta(days=366)
 
 
@@ -24,8 +25,8 @@ def issue_token(
     """A new token and its raw value, which is shown to the user once and never stored."""
     if not name.strip():
         raise ValueError("name: give the token a name that says what it is for")
-    if not timedelta(0) < lifetime <= MAX_LIFETIME:
-        raise ValueError("expires: a token lives between one day and one year")
+    if not MIN_LIFETIME <= lifetime <= MAX_LIFETIME:
+        raise ValueError(f"lifetime: a token lives from one day to {MAX_LIFETIME.days} days")
     raw, token_digest = new_token(TOKEN_PREFIX)
     with transaction.atomic():
         token = ApiToken.objects.create(

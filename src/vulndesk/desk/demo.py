@@ -4,12 +4,14 @@ Everything is made through the services, as people would make it, so the demo al
 each preset's process end to end.
 """
 
+import base64
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vulndesk.desk.models import Project, ReleaseLine, Report, TeamMember, TeamRole
 from vulndesk.desk.services import deadlines, reports, schedule
@@ -19,6 +21,9 @@ from vulndesk.process.lifecycle import State
 DEMO_USERNAME = "demo"
 # Printed by `vulndesk serve` so a first-time user can log in; `vulndesk demo` sets it.
 DEMO_PASSWORD = "demo-vulndesk"  # noqa: S105
+# The demo user is on every security team, so it signs in with a second factor too. Its key is
+# fixed and public, like the password: the demo is for trying vulndesk out, never for real use.
+DEMO_TOTP_KEY = b"vulndesk-demo-2fa-ok".hex()
 
 
 @dataclass(frozen=True)
@@ -206,7 +211,25 @@ def demo_user() -> User:
     user.is_staff = user.is_superuser = True
     user.set_password(DEMO_PASSWORD)
     user.save()
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name="demo authenticator",
+        defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+    )
     return user
+
+
+def demo_secret() -> str:
+    """The demo key as authenticator apps take it: base32."""
+    return base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode()
+
+
+def demo_totp_device() -> TOTPDevice | None:
+    """The demo user's device, if it still holds the public demo key (and so nothing real)."""
+    device: TOTPDevice | None = TOTPDevice.objects.filter(
+        user__username=DEMO_USERNAME, key=DEMO_TOTP_KEY, confirmed=True
+    ).first()
+    return device
 
 
 def demo_project(spec: DemoProject, user: User) -> Project:

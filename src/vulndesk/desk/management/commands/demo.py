@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from vulndesk.desk.demo import DEMO_PASSWORD, DEMO_USERNAME, PROJECTS, load_demo
+from vulndesk.desk.demo import DEMO_PASSWORD, DEMO_USERNAME, PROJECTS, demo_secret, load_demo
 
 
 class Command(BaseCommand):
@@ -15,3 +15,7 @@ class Command(BaseCommand):
         if len(created) < len(PROJECTS):
             self.stdout.write(f"{len(PROJECTS) - len(created)} demo projects were there already")
         self.stdout.write(f"demo login: {DEMO_USERNAME} / {DEMO_PASSWORD}")
+        self.stdout.write(
+            f"demo second factor: key {demo_secret()} in any authenticator app, "
+            "or `vulndesk democode` prints the current code"
+        )

@@ -1,0 +1,35 @@
+"""Operators see every API token and may revoke one; nobody creates or edits them here, because
+a token is shown once, to its owner, when they create it on their account page."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from vulndesk.accounts.models import ApiToken
+from vulndesk.accounts.tokens import revoke_token
+from vulndesk.desk.admin import ReadOnlyAdmin
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = [
+        "name",
+        "user",
+        "hint",
+        "scope",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["scope"]
+    search_fields = ["name", "user__username", "hint"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        for token in queryset.filter(revoked_at__isnull=True):
+            revoke_token(token, actor=request.user)  # type: ignore[arg-type]
