@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from vulndesk.desk.views import dashboard, lists, notices, projects, public, reporter, reports
+from vulndesk.desk.views import (
+    actions,
+    cvss,
+    dashboard,
+    lists,
+    notices,
+    projects,
+    public,
+    reporter,
+    reports,
+)
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -25,6 +35,33 @@ urlpatterns = [
     path("advisories/<slug:project>/<int:number>/", public.advisory_detail, name="advisory-detail"),
     path("r/<str:token>/", reporter.reporter_report, name="reporter-report"),
     path("reports/<slug:project>/<int:number>/", reports.report_detail, name="report-detail"),
+    path(
+        "reports/<slug:project>/<int:number>/transition/",
+        actions.transition_report,
+        name="report-transition",
+    ),
+    path("reports/<slug:project>/<int:number>/score/", actions.score, name="report-score"),
+    path(
+        "reports/<slug:project>/<int:number>/cvss-preview/",
+        cvss.cvss_preview,
+        name="report-cvss-preview",
+    ),
+    path("reports/<slug:project>/<int:number>/triage/", actions.triage, name="report-triage"),
+    path(
+        "reports/<slug:project>/<int:number>/affects/",
+        actions.affect_add,
+        name="report-affect-add",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/affects/<int:affect>/remove/",
+        actions.affect_remove,
+        name="report-affect-remove",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/comments/",
+        actions.comment_add,
+        name="report-comment-add",
+    ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
