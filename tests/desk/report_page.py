@@ -13,23 +13,12 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from tests.accounts.helpers import sign_in
 from tests.desk.factories import make_user
-from vulndesk.desk.access import needs_two_factor
 from vulndesk.desk.models import AuditEvent, FixTeamMember, Report
 
-
-def sign_in(client: Client, user: User) -> Client:
-    """Signed in, with a second factor verified in this session where the user needs one."""
-    client.force_login(user)
-    if needs_two_factor(user):
-        device, _ = TOTPDevice.objects.get_or_create(user=user, name="app", confirmed=True)
-        session = client.session
-        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-        session.save()
-    return client
+__all__ = ["add_to_fix_team", "events", "fresh", "post", "sign_in", "url"]
 
 
 def add_to_fix_team(report: Report, username: str = "dave") -> User:
