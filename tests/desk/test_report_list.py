@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from time_machine import TimeMachineFixture
 
+from tests.accounts.helpers import sign_in
 from tests.desk.cast import CRASH_TITLE, LEAK_TITLE, Cast, file_report, make_cast, publish
 from tests.desk.factories import make_member, make_project, make_user
 from vulndesk.desk.models import Deadline, Report, TeamRole
@@ -36,7 +37,7 @@ def html_rows(html: str) -> str:
 
 
 def list_html(client: Client, user: User, query: str = "") -> str:
-    client.force_login(user)
+    sign_in(client, user)
     response = client.get(reverse("report-list") + query)
     assert response.status_code == 200
     return response.content.decode()
@@ -127,7 +128,7 @@ def test_the_state_filter_shows_only_reports_in_that_state(client: Client, cast:
 def test_a_filter_it_cannot_use_is_refused_with_a_400_naming_the_field(
     client: Client, cast: Cast, query: str, field: str
 ) -> None:
-    client.force_login(cast.alice)
+    sign_in(client, cast.alice)
     response = client.get(reverse("report-list") + query)
     assert response.status_code == 400
     html = response.content.decode()
@@ -277,7 +278,7 @@ def test_a_maintainer_of_one_project_does_not_see_another_projects_reports(
 
 
 def test_the_report_list_is_never_cached(client: Client, cast: Cast) -> None:
-    client.force_login(cast.alice)
+    sign_in(client, cast.alice)
     cache_control = client.get(reverse("report-list"))["Cache-Control"]
     for directive in ("private", "no-cache", "no-store", "max-age=0"):
         assert directive in cache_control

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from vulndesk.desk.access import reports_visible_to
+from vulndesk.desk.access import notices_visible_to, reports_visible_to
 from vulndesk.desk.models import Deadline, FixTeamMember, Report, SeverityChoices, StateChoices
 from vulndesk.desk.views.common import acting_user
 from vulndesk.process.lifecycle import CONCLUDED
@@ -53,6 +53,7 @@ def counts_by_state_and_severity(visible: QuerySet[Report]) -> dict[str, Any]:
 @never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
+    user_id = acting_user(request).pk
     visible = reports_visible_to(request.user)
     # Ordered by due date, the overdue ones come first and then the soonest due.
     running = (
@@ -65,7 +66,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "deadlines": [(deadline, deadline.status(now)) for deadline in running],
         "max_deadlines": MAX_DEADLINES,
-        "my_fixes": my_fixes(acting_user(request).pk, visible),
+        "my_fixes": my_fixes(user_id, visible),
+        # A distributor's people have no reports here: what waits for them is a notice.
+        "notices": notices_visible_to(request.user)
+        .filter(distributor__members__id=user_id, acknowledged_at=None)
+        .select_related("distributor")
+        .order_by("sent_at", "pk"),
         "counts": counts_by_state_and_severity(visible),
     }
     return render(request, "desk/dashboard.html", context)
