@@ -7,7 +7,6 @@ context (no cookies), a page that answers only from the live server, and a list 
 browser complained about (console errors, uncaught exceptions, CSP refusals, off-host requests).
 """
 
-import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -50,24 +49,18 @@ Screenshot = Callable[[str], Path]
 def browser() -> Iterator[Browser]:
     # Playwright's sync API runs an asyncio loop in this thread and leaves it marked as running
     # while the test body runs, so Django's guard against the ORM inside a coroutine refuses
-    # every query (SynchronousOnlyOperation). The guard does not apply here: the loop only turns
-    # while the test waits inside a Playwright call, and nothing on it touches Django, so no two
-    # queries ever interleave on a connection. Allow it for exactly as long as Playwright runs —
-    # package scope ends it before the next test package starts.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(
-                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-            )
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    # every query, the database flush between tests included (SynchronousOnlyOperation). The
+    # guard protects nothing here: the loop only turns while the test waits inside a Playwright
+    # call, and nothing on it touches Django, so no two queries interleave on a connection.
+    # (The async API would wrap every query of every test in sync_to_async for no gain.) So allow
+    # it for exactly as long as Playwright runs: package scope ends it before the next package.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
