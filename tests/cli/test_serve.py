@@ -171,7 +171,7 @@ def test_serve_answers_over_http_lets_the_demo_user_in_and_stops_on_ctrl_c(
         with client.open(answer.url, urlencode(form).encode(), timeout=10) as answer:
             assert (answer.status, answer.url) == (200, url)
             report_list = answer.read().decode()
-        assert "<h1>Reports</h1>" in report_list
+        assert "<h1>My work</h1>" in report_list  # login lands on the dashboard
         assert "EMISSARY-1" in report_list
         assert "Crafted header crashes the proxy" in report_list
         assert get(client, url)[1] == url  # still logged in
