@@ -52,14 +52,19 @@ def _signed_in_id(user: AnyUser) -> int | None:
 
 def security_team_projects(user_id: int) -> list[int]:
     """Projects whose security team the user is on (see `Project.security_team_roles`)."""
-    memberships = TeamMember.objects.filter(user_id=user_id, left_at__isnull=True)
-    project_ids = set(
-        memberships.filter(role=TeamRole.SECURITY_TEAM).values_list("project_id", flat=True)
-    )
-    maintained = Project.objects.filter(
-        pk__in=memberships.filter(role=TeamRole.MAINTAINER).values("project_id")
-    )
-    project_ids |= {p.pk for p in maintained if TeamRole.MAINTAINER in p.security_team_roles()}
+    # One query for both roles: every API request asks this, and most users maintain nothing.
+    memberships = TeamMember.objects.filter(
+        user_id=user_id,
+        left_at__isnull=True,
+        role__in=[TeamRole.SECURITY_TEAM, TeamRole.MAINTAINER],
+    ).values_list("project_id", "role")
+    project_ids: set[int] = set()
+    maintained_ids: set[int] = set()
+    for project_id, role in memberships:
+        (project_ids if role == TeamRole.SECURITY_TEAM else maintained_ids).add(project_id)
+    if maintained_ids - project_ids:
+        maintained = Project.objects.filter(pk__in=maintained_ids - project_ids)
+        project_ids |= {p.pk for p in maintained if TeamRole.MAINTAINER in p.security_team_roles()}
     return sorted(project_ids)
 
 
