@@ -41,6 +41,10 @@ class OperatorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     """Embargoed reports are need-to-know: the admin is for operators (superusers) alone, and
     model permissions granted to other staff are no way around the access rules."""
 
+    # Django 5.2 warns unless the scheme a bare "example.org" gets is chosen explicitly; the
+    # read-only pages build their forms too.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_operator(request)
 
@@ -59,9 +63,6 @@ class OperatorAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 class AuditedAdmin(OperatorAdmin):
     """Setup changes (policy overrides, team membership) belong in the audit log too."""
-
-    # Django 5.2 warns unless the scheme a bare "example.org" gets is chosen explicitly.
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def save_model(
         self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool

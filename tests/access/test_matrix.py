@@ -1,0 +1,409 @@
+"""Every role, every page and API endpoint, every kind of report: checked against one table.
+
+The table says what each role may do with each report; the endpoints say which capability each
+needs; the test makes every request and compares. A denial must be the right one (the login page
+or 401 for the anonymous, 404 where the report is invisible, 403 where it is visible but the
+action is not theirs) and must not carry the report's title or key. A list must show exactly the
+reports the role may see. The number of pairs checked is printed and written to
+test-output/access-matrix.txt.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.http import HttpResponse
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.access.world import OBJECTS, ROLES, World, build_world
+from vulndesk.desk.models import Report
+from vulndesk.lib.tokens import new_token
+
+# Capabilities, one letter each:
+#   v open the report (page, API detail, deadlines, audit, comments, affects)
+#   t triage it (transition, score, questionnaire)   a record affects   c comment
+#   j see its project                                  m change its project's settings
+#   n read the distributor notice about it            k acknowledge that notice
+#   A read its published advisory                      r follow the reporter's private link
+#   o see it in the admin
+CAN: dict[str, tuple[str, str, str, str]] = {
+    # role              embargoed   published   sibling     elsewhere
+    "anonymous":       ("",         "A",        "",         ""),
+    "reporter":        ("r",        "A",        "",         ""),
+    "outsider":        ("",         "A",        "",         ""),
+    "distributor":     ("nk",       "Ank",      "nk",       "nk"),
+    "release_manager": ("j",        "Avcj",     "j",        ""),
+    "fix_team":        ("vac",      "A",        "",         ""),
+    "other_team":      ("",         "A",        "",         "vtacjmn"),
+    "security_team":   ("vtacjmn",  "Avtacjmn", "vtacjmn",  ""),
+    "operator":        ("vtacjmno", "Avtacjmno", "vtacjmno", "vtacjmno"),
+}  # fmt: skip
+
+# Which capability a denied request is judged by first: without it, the thing does not exist.
+GATE = {"v": "v", "t": "v", "a": "v", "c": "v", "j": "j", "m": "j", "n": "n", "k": "n", "r": "r"}
+
+
+def can(role: str, obj: str, capability: str) -> bool:
+    return capability in CAN[role][OBJECTS.index(obj)]
+
+
+Url = Callable[[World, str], str]
+Data = Callable[[World, str], dict[str, Any]]
+
+
+def nothing(world: World, obj: str) -> dict[str, Any]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str  # the URL name, as `reverse` knows it
+    method: str
+    needs: str  # one capability letter
+    url: Url
+    api: bool = False
+    data: Data = nothing
+    # A list answers every signed-in user (everyone, if public) and shows only what `needs`
+    # allows: for each report it must not show, none of `words` may appear.
+    lists: bool = False
+    public: bool = False
+    words: Callable[[World, str], list[str]] = World.secret_words
+
+
+def report_url(name: str, api: bool = False, **extra: Callable[[World, str], Any]) -> Url:
+    def url(world: World, obj: str) -> str:
+        report = world.reports[obj]
+        kwargs = {"project": report.project.slug, "number": report.number}
+        kwargs |= {key: make(world, obj) for key, make in extra.items()}
+        return reverse(name, kwargs=kwargs)
+
+    return url
+
+
+def fixed(name: str) -> Url:
+    return lambda world, obj: reverse(name)
+
+
+def project_url(name: str, **extra: Callable[[World, str], Any]) -> Url:
+    def url(world: World, obj: str) -> str:
+        kwargs = {"slug": world.projects[obj].slug}
+        kwargs |= {key: make(world, obj) for key, make in extra.items()}
+        return reverse(name, kwargs=kwargs)
+
+    return url
+
+
+def notice_url(name: str) -> Url:
+    return lambda world, obj: reverse(name, kwargs={"pk": world.notices[obj].pk})
+
+
+def version(world: World, obj: str) -> int:
+    return Report.objects.get(pk=world.reports[obj].pk).version
+
+
+def next_state(world: World, obj: str) -> str:
+    return "closed" if world.reports[obj].state == "published" else "triaging"
+
+
+def notice_words(world: World, obj: str) -> list[str]:
+    return [world.notices[obj].subject]
+
+
+def affect_id(world: World, obj: str) -> int:
+    return world.affects[obj].pk
+
+
+CVSS = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
+
+ENDPOINTS: list[Endpoint] = [
+    # -- pages -----------------------------------------------------------------------------
+    Endpoint("dashboard", "GET", "v", fixed("dashboard"), lists=True),
+    Endpoint("report-list", "GET", "v", fixed("report-list"), lists=True),
+    Endpoint("project-list", "GET", "j", fixed("project-list"), lists=True),
+    Endpoint("notice-list", "GET", "n", fixed("notice-list"), lists=True, words=notice_words),
+    Endpoint("advisory-list", "GET", "A", fixed("advisory-list"), lists=True, public=True),
+    Endpoint("report-detail", "GET", "v", report_url("report-detail")),
+    Endpoint(
+        "report-transition",
+        "POST",
+        "t",
+        report_url("report-transition"),
+        data=lambda w, o: {"target": next_state(w, o), "reason": "m", "version": version(w, o)},
+    ),
+    Endpoint(
+        "report-score",
+        "POST",
+        "t",
+        report_url("report-score"),
+        data=lambda w, o: {"vector": CVSS, "action": "save", "version": version(w, o)},
+    ),
+    Endpoint(
+        "report-cvss-preview",
+        "GET",
+        "t",
+        lambda w, o: report_url("report-cvss-preview")(w, o) + f"?vector={CVSS}",
+    ),
+    Endpoint(
+        "report-triage",
+        "POST",
+        "t",
+        report_url("report-triage"),
+        data=lambda w, o: {"version": version(w, o), "blast_radius": "one tenant"},
+    ),
+    Endpoint(
+        "report-affect-add",
+        "POST",
+        "a",
+        report_url("report-affect-add"),
+        data=lambda w, o: {"package": "p", "status": "affected", "version": version(w, o)},
+    ),
+    Endpoint(
+        "report-affect-remove",
+        "POST",
+        "a",
+        report_url("report-affect-remove", affect=affect_id),
+        data=lambda w, o: {"version": version(w, o)},
+    ),
+    Endpoint(
+        "report-comment-add",
+        "POST",
+        "c",
+        report_url("report-comment-add"),
+        data=lambda w, o: {"body": "Looks right."},
+    ),
+    Endpoint("project-settings", "GET", "m", project_url("project-settings")),
+    Endpoint(
+        "project-settings",
+        "POST",
+        "m",
+        project_url("project-settings"),
+        data=lambda w, o: {"preset": w.projects[o].preset, "overrides": ""},
+    ),
+    Endpoint(
+        "release-line-add",
+        "POST",
+        "m",
+        project_url("release-line-add"),
+        data=lambda w, o: {"new-name": "2.0", "new-status": "supported"},
+    ),
+    Endpoint(
+        "release-line-edit",
+        "POST",
+        "m",
+        project_url("release-line-edit", pk=lambda w, o: w.release_lines[o].pk),
+        data=lambda w, o: {
+            f"line{w.release_lines[o].pk}-name": "1.0",
+            f"line{w.release_lines[o].pk}-status": "unsupported",
+        },
+    ),
+    Endpoint("notice-detail", "GET", "n", notice_url("notice-detail")),
+    Endpoint("notice-acknowledge", "POST", "k", notice_url("notice-acknowledge")),
+    Endpoint("advisory-detail", "GET", "A", report_url("advisory-detail"), public=True),
+    Endpoint(
+        "reporter-report",
+        "GET",
+        "r",
+        lambda w, o: reverse("reporter-report", kwargs={"token": w.reporter_tokens[o]}),
+        public=True,
+    ),
+    # -- the admin -------------------------------------------------------------------------
+    Endpoint(
+        "admin:desk_report_changelist",
+        "GET",
+        "o",
+        fixed("admin:desk_report_changelist"),
+        lists=True,
+    ),
+    Endpoint(
+        "admin:desk_report_change",
+        "GET",
+        "o",
+        lambda w, o: reverse("admin:desk_report_change", args=[w.reports[o].pk]),
+    ),
+    # -- the API ---------------------------------------------------------------------------
+    Endpoint("api:list_reports", "GET", "v", fixed("api:list_reports"), api=True, lists=True),
+    Endpoint("api:list_projects", "GET", "j", fixed("api:list_projects"), api=True, lists=True),
+    Endpoint("api:get_project", "GET", "j", project_url("api:get_project"), api=True),
+    Endpoint("api:list_release_lines", "GET", "j", project_url("api:list_release_lines"), api=True),
+    Endpoint("api:get_report", "GET", "v", report_url("api:get_report"), api=True),
+    Endpoint(
+        "api:move_report",
+        "POST",
+        "t",
+        report_url("api:move_report"),
+        api=True,
+        data=lambda w, o: {"to": next_state(w, o), "reason": "m", "version": version(w, o)},
+    ),
+    Endpoint(
+        "api:score",
+        "POST",
+        "t",
+        report_url("api:score"),
+        api=True,
+        data=lambda w, o: {"vector": CVSS, "version": version(w, o)},
+    ),
+    Endpoint("api:list_affects", "GET", "v", report_url("api:list_affects"), api=True),
+    Endpoint(
+        "api:create_affect",
+        "POST",
+        "a",
+        report_url("api:create_affect"),
+        api=True,
+        data=lambda w, o: {"package": "p", "version": version(w, o)},
+    ),
+    Endpoint(
+        "api:delete_affect",
+        "DELETE",
+        "a",
+        lambda w, o: (
+            report_url("api:delete_affect", affect_id=affect_id)(w, o) + f"?version={version(w, o)}"
+        ),
+        api=True,
+    ),
+    Endpoint("api:list_deadlines", "GET", "v", report_url("api:list_deadlines"), api=True),
+    Endpoint("api:list_audit_events", "GET", "v", report_url("api:list_audit_events"), api=True),
+    Endpoint("api:list_comments", "GET", "v", report_url("api:list_comments"), api=True),
+    Endpoint(
+        "api:create_comment",
+        "POST",
+        "c",
+        report_url("api:create_comment"),
+        api=True,
+        data=lambda w, o: {"body": "Looks right."},
+    ),
+]
+
+# URL names that are about no report, project or notice, and where they are tested instead.
+NOT_IN_MATRIX: dict[str, str] = {
+    "login": "public by nature; tests/accounts",
+    "logout": "tests/accounts",
+    "two-factor-verify": "the user's own second factor; tests/accounts",
+    "two-factor-setup": "the user's own second factor; tests/accounts",
+    "account": "the user's own account page; tests/accounts",
+    "api-tokens": "the user's own tokens; tests/accounts",
+    "api-token-revoke": "another user's token is a 404; tests/accounts",
+    "api:api-root": "the API's index, no data",
+    "api:openapi-json": "the API's description, public; tests/api/test_docs.py",
+    "api:openapi-view": "the API's documentation page, public; tests/api/test_docs.py",
+}
+
+
+def request(world: World, role: str, endpoint: Endpoint, obj: str) -> HttpResponse:
+    url = endpoint.url(world, obj)
+    if endpoint.needs == "r" and role != "reporter":
+        # The private link is a bearer secret that only the reporter holds; anyone else guesses.
+        url = reverse("reporter-report", kwargs={"token": new_token("vdr")[0]})
+    if endpoint.api:
+        body = json.dumps(endpoint.data(world, obj)) if endpoint.method == "POST" else ""
+        return world.web_client("anonymous").generic(
+            endpoint.method,
+            url,
+            body,
+            content_type="application/json",
+            **world.api_headers(role),
+        )
+    client = world.web_client(role)
+    if endpoint.method == "GET":
+        return client.get(url)
+    return client.post(url, endpoint.data(world, obj))
+
+
+def expected(role: str, endpoint: Endpoint, obj: str) -> str:
+    """'allow', or the denial the role must get: 'login', '401', '404' or '403'."""
+    signed_in = role not in {"anonymous", "reporter"}
+    if endpoint.needs == "o":
+        return "allow" if role == "operator" else "login"  # the admin's own login page
+    if can(role, obj, endpoint.needs) or (endpoint.lists and (signed_in or endpoint.public)):
+        return "allow"
+    if endpoint.public:
+        return "404"  # public pages: what is not published does not exist
+    if not signed_in:
+        return "401" if endpoint.api else "login"
+    return "403" if can(role, obj, GATE[endpoint.needs]) else "404"
+
+
+def outcome(response: HttpResponse) -> str:
+    status = response.status_code
+    if status in {200, 201, 204} or (status == 302 and "/login/" not in response["Location"]):
+        return "allow"
+    if status == 302:
+        return "login"
+    return str(status)
+
+
+def leaks(response: HttpResponse, words: list[str]) -> list[str]:
+    body = response.content.decode(errors="replace")
+    return [word for word in words if word in body]
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    return build_world()
+
+
+def check(world: World, role: str, endpoint: Endpoint, objects: tuple[str, ...]) -> list[str]:
+    """Make one request (for a list) or one per report, and say what differs from the table."""
+    problems = []
+    # A write is undone after it is judged, so every request starts from the same world.
+    with transaction.atomic():
+        response = request(world, role, endpoint, objects[0])
+        transaction.set_rollback(True)
+    where = f"{endpoint.method} {endpoint.name} as {role}" + (
+        "" if endpoint.lists else f" on {objects[0]}"
+    )
+    want, got = expected(role, endpoint, objects[0]), outcome(response)
+    if got != want:
+        problems.append(f"{where}: expected {want}, got {got} ({response.status_code})")
+    for obj in objects:
+        hidden = not can(role, obj, endpoint.needs)
+        if (hidden or got != "allow") and (found := leaks(response, endpoint.words(world, obj))):
+            problems.append(f"{where}: shows {obj}'s {found}")
+        # A list of reports must not name what the role may not open, however it is listed.
+        opens = can(role, obj, "v") or (endpoint.needs == "A" and can(role, obj, "A"))
+        if endpoint.lists and not opens and (found := leaks(response, world.secret_words(obj))):
+            problems.append(f"{where}: lists {obj}'s {found}")
+    return problems
+
+
+def test_every_role_gets_exactly_what_the_table_allows(world: World) -> None:
+    problems: list[str] = []
+    pairs = 0
+    for endpoint in ENDPOINTS:
+        for role in ROLES:
+            batches = [OBJECTS] if endpoint.lists else [(obj,) for obj in OBJECTS]
+            for objects in batches:
+                problems += check(world, role, endpoint, objects)
+                pairs += len(objects)
+    summary = (
+        f"access matrix: {len(ROLES)} roles x {len(ENDPOINTS)} endpoints x {len(OBJECTS)} "
+        f"reports = {pairs} pairs checked, {len(problems)} problems"
+    )
+    print(summary)
+    out = Path("test-output")
+    out.mkdir(exist_ok=True)
+    (out / "access-matrix.txt").write_text(summary + "\n" + "\n".join(problems) + "\n")
+    assert problems == [], "\n".join(problems)
+
+
+def url_names(patterns: list[URLPattern | URLResolver], prefix: str = "") -> set[str]:
+    names = set()
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            namespace = f"{prefix}{pattern.namespace}:" if pattern.namespace else prefix
+            if pattern.namespace != "admin":
+                names |= url_names(pattern.url_patterns, namespace)
+        elif pattern.name:
+            names.add(prefix + pattern.name)
+    return names
+
+
+def test_every_named_url_is_in_the_matrix_or_says_why_not() -> None:
+    walked = {endpoint.name for endpoint in ENDPOINTS}
+    missing = url_names(get_resolver().url_patterns) - walked - set(NOT_IN_MATRIX)
+    assert missing == set(), f"add these to ENDPOINTS or NOT_IN_MATRIX: {sorted(missing)}"
