@@ -14,16 +14,18 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.db import transaction
-from django.http import HttpResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.world import OBJECTS, ROLES, World, build_world
 from vulndesk.desk.models import Report
 from vulndesk.lib.tokens import new_token
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as HttpResponse
 
 # Capabilities, one letter each:
 #   v open the report (page, API detail, deadlines, audit, comments, affects)
@@ -306,7 +308,7 @@ def request(world: World, role: str, endpoint: Endpoint, obj: str) -> HttpRespon
             url,
             body,
             content_type="application/json",
-            **world.api_headers(role),
+            headers=world.api_headers(role),
         )
     client = world.web_client(role)
     if endpoint.method == "GET":

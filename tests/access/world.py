@@ -75,7 +75,7 @@ class World:
 
     def api_headers(self, role: str) -> dict[str, str]:
         token = self.api_tokens.get(role)
-        return {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
     def secret_words(self, obj: str) -> list[str]:
         """What must never reach someone who may not see the report: its title and key."""
