@@ -14,10 +14,20 @@ VERBS = {
     "policy": "show NAME | check FILE",
     "deadlines": "due and overdue deadlines, soonest first; pause | resume | meet one",
     "audit": "verify: check the audit chain for changed or deleted rows",
+    "democode": "the demo login's current two-factor code",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
 # Commands that read or write the database, and so need its tables up to date.
-NEEDS_DATABASE = {"demo", "serve", "worker", "report", "triage", "deadlines", "audit"}
+NEEDS_DATABASE = {
+    "demo",
+    "serve",
+    "worker",
+    "report",
+    "triage",
+    "deadlines",
+    "audit",
+    "democode",
+}
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}
 
 

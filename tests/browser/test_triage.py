@@ -104,6 +104,8 @@ def test_a_report_is_triaged_scored_in_cvss_4_and_accepted_on_its_page(
     ).to_be_visible()
     screenshot("accepted")
     assert browser_problems == []
+    # The long CVSS 4.0 vector in the timeline once pushed the page wider than a laptop screen.
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
     leak = cast.leak
     leak.refresh_from_db()

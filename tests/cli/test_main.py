@@ -11,7 +11,18 @@ from django.conf import LazySettings
 from tests.cli.helpers import PROCESS_TIMEOUT, process_env, run_process
 from vulndesk import cli
 
-VERBS = ["init", "demo", "serve", "worker", "report", "triage", "policy", "deadlines", "audit"]
+VERBS = [
+    "init",
+    "demo",
+    "serve",
+    "worker",
+    "report",
+    "triage",
+    "policy",
+    "deadlines",
+    "audit",
+    "democode",
+]
 
 
 def refused(done: subprocess.CompletedProcess[str]) -> str:
