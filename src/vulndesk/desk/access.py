@@ -20,11 +20,13 @@ are always taken from these querysets, so no title, number or total leaks either
 from __future__ import annotations
 
 import operator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import reduce
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -77,13 +79,27 @@ class Reach:
         return reduce(operator.or_, parts) if parts else None
 
 
-def _teams(user_id: int) -> tuple[set[int], set[int]]:
+# Everything that gives a user reports, in one round trip: every list and page asks it, and on
+# PostgreSQL each query costs more than the report query itself. Each branch is an indexed
+# lookup; sorting them out in Python keeps the report query a plain "project in (…)", which
+# the database can read newest-first (an OR of these, or a NOT IN, would read every report).
+# Kept in step with the models by tests/desk/test_access.py and tests/access/.
+REACH_SQL = """
+    SELECT role, project_id, CAST(NULL AS BIGINT) FROM desk_teammember
+    WHERE user_id = %(user)s AND left_at IS NULL
+    UNION ALL
+    SELECT 'fix_lead', project_id, id FROM desk_report WHERE fix_lead_id = %(user)s
+    UNION ALL
+    SELECT 'fix_team', r.project_id, r.id
+    FROM desk_fixteammember f JOIN desk_report r ON r.id = f.report_id
+    WHERE f.user_id = %(user)s AND f.accepted_at IS NOT NULL AND f.ended_at IS NULL
+"""
+
+
+def _teams(memberships: Iterable[tuple[str, int]]) -> tuple[set[int], set[int]]:
     """The projects whose security team the user is on, and those they release-manage."""
-    memberships = TeamMember.objects.filter(user_id=user_id, left_at__isnull=True).values_list(
-        "project_id", "role"
-    )
     by_role: dict[str, set[int]] = {role: set() for role in TeamRole.values}
-    for project_id, role in memberships:
+    for role, project_id in memberships:
         by_role[role].add(project_id)
     security = by_role[TeamRole.SECURITY_TEAM]
     if maintained := by_role[TeamRole.MAINTAINER] - security:
@@ -94,22 +110,22 @@ def _teams(user_id: int) -> tuple[set[int], set[int]]:
 
 
 def reach(user_id: int) -> Reach:
-    security, release_manager = _teams(user_id)
-    # Two indexed lookups, sorted out here: in the report query, an OR of them or a NOT IN
-    # would read every report.
-    led = Report.objects.filter(fix_lead_id=user_id).values_list("pk", "project_id")
-    fixing = (
-        FixTeamMember.objects.active()
-        .filter(user_id=user_id)
-        .values_list("report_id", "report__project_id")
+    with connection.cursor() as cursor:
+        cursor.execute(REACH_SQL, {"user": user_id})
+        rows: list[tuple[str, int, int | None]] = cursor.fetchall()
+    security, release_manager = _teams(
+        (kind, project) for kind, project, _ in rows if kind in TeamRole.values
     )
-    reports = {pk for pk, project_id in [*led, *fixing] if project_id not in security}
+    reports = {
+        report for _, project, report in rows if report is not None and project not in security
+    }
     return Reach(frozenset(security), frozenset(release_manager), frozenset(reports))
 
 
 def security_team_projects(user_id: int) -> list[int]:
     """Projects whose security team the user is on (see `Project.security_team_roles`)."""
-    return sorted(_teams(user_id)[0])
+    memberships = TeamMember.objects.filter(user_id=user_id, left_at__isnull=True)
+    return sorted(_teams(memberships.values_list("role", "project_id"))[0])
 
 
 def _fix_team_reports(user_id: int) -> QuerySet[FixTeamMember, int]:
