@@ -5,6 +5,7 @@ write endpoint → 403; an object the owner may not see → 404, the same as one
 from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import User
 from time_machine import TimeMachineFixture
 
 from tests.api.conftest import T0, Api, People, token_for
@@ -38,6 +39,13 @@ def test_it_refuses_a_revoked_token(people: People) -> None:
     token = ApiToken.objects.get(hint=raw[:8])
     assert Api(raw).get("/reports").status_code == 200
     revoke_token(token, actor=people.cast.alice)
+    assert Api(raw).get("/reports").status_code == 401
+
+
+def test_a_deactivated_users_token_stops_working(people: People) -> None:
+    raw = token_for(people.cast.alice)
+    assert Api(raw).get("/reports").status_code == 200
+    User.objects.filter(pk=people.cast.alice.pk).update(is_active=False)
     assert Api(raw).get("/reports").status_code == 401
 
 
