@@ -84,6 +84,8 @@ class Reach:
 # lookup; sorting them out in Python keeps the report query a plain "project in (…)", which
 # the database can read newest-first (an OR of these, or a NOT IN, would read every report).
 # Kept in step with the models by tests/desk/test_access.py and tests/access/.
+# `TeamRole.values` builds a new list on every call, and `reach` asks it once a row.
+TEAM_ROLES = frozenset(TeamRole.values)
 REACH_SQL = """
     SELECT role, project_id, CAST(NULL AS BIGINT) FROM desk_teammember
     WHERE user_id = %(user)s AND left_at IS NULL
@@ -98,7 +100,7 @@ REACH_SQL = """
 
 def _teams(memberships: Iterable[tuple[str, int]]) -> tuple[set[int], set[int]]:
     """The projects whose security team the user is on, and those they release-manage."""
-    by_role: dict[str, set[int]] = {role: set() for role in TeamRole.values}
+    by_role: dict[str, set[int]] = {role: set() for role in TEAM_ROLES}
     for role, project_id in memberships:
         by_role[role].add(project_id)
     security = by_role[TeamRole.SECURITY_TEAM]
@@ -114,7 +116,7 @@ def reach(user_id: int) -> Reach:
         cursor.execute(REACH_SQL, {"user": user_id})
         rows: list[tuple[str, int, int | None]] = cursor.fetchall()
     security, release_manager = _teams(
-        (kind, project) for kind, project, _ in rows if kind in TeamRole.values
+        (kind, project) for kind, project, _ in rows if kind in TEAM_ROLES
     )
     reports = {
         report for _, project, report in rows if report is not None and project not in security
