@@ -16,6 +16,7 @@ VERBS = [
     "demo",
     "serve",
     "worker",
+    "smtpd",
     "report",
     "triage",
     "policy",

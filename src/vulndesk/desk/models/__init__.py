@@ -2,6 +2,7 @@ from vulndesk.desk.models.audit import AppendOnlyError, AuditChainHead, AuditEve
 from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
 from vulndesk.desk.models.distributor import Distributor, DistributorNotice
+from vulndesk.desk.models.message import InboundMessage, ReplyAddress
 from vulndesk.desk.models.project import Project, ReleaseLine, ReleaseLineStatus
 from vulndesk.desk.models.report import (
     EMBARGOED,
@@ -39,10 +40,12 @@ __all__ = [
     "DomainChoices",
     "EvidenceChoices",
     "FixTeamMember",
+    "InboundMessage",
     "LayerChoices",
     "Project",
     "ReleaseLine",
     "ReleaseLineStatus",
+    "ReplyAddress",
     "Report",
     "ReporterLink",
     "ScopeChoices",
