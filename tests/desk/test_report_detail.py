@@ -313,6 +313,7 @@ def test_a_hostile_description_renders_without_executable_markup(
                 "report-transition",
                 "report-score",
                 "report-triage",
+                "report-reject",
                 "report-affect-add",
                 "report-comment-add",
             )

@@ -48,6 +48,14 @@ urlpatterns = [
     ),
     path("reports/<slug:project>/<int:number>/triage/", actions.triage, name="report-triage"),
     path(
+        "reports/<slug:project>/<int:number>/duplicate/",
+        actions.duplicate,
+        name="report-duplicate",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/reject/", actions.reject_report, name="report-reject"
+    ),
+    path(
         "reports/<slug:project>/<int:number>/affects/",
         actions.affect_add,
         name="report-affect-add",

@@ -32,9 +32,11 @@ from vulndesk.desk.forms import (
     TriageForm,
 )
 from vulndesk.desk.models import Report
+from vulndesk.desk.noise import DuplicateForm, RejectForm
 from vulndesk.desk.services.affects import add_affect, remove_affect
 from vulndesk.desk.services.comments import add_comment
 from vulndesk.desk.services.errors import StaleReportError
+from vulndesk.desk.services.noise import mark_duplicate, reject
 from vulndesk.desk.services.reports import record_triage, score_report
 from vulndesk.desk.services.transitions import transition
 from vulndesk.desk.views.common import acting_user
@@ -53,6 +55,8 @@ ANCHORS = {
     "affect": "affects",
     "remove": "affects",
     "comment": "comments",
+    "duplicate": "noise",
+    "reject": "noise",
 }
 
 
@@ -230,3 +234,39 @@ def comment_add(request: HttpRequest, project: str, number: int) -> HttpResponse
         return "Comment added."
 
     return _act(request, report, "comment", form, change, field="body")
+
+
+@login_required
+@require_POST
+@never_cache
+def duplicate(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    """Mark the report a duplicate of one of the similar reports, in one action."""
+    report = _report(request, project, number, can_triage)
+    form = DuplicateForm(request.POST, report=report, others=reports_visible_to(request.user))
+
+    def change() -> str:
+        original = form.cleaned_data["original"]
+        version = form.cleaned_data["version"]
+        moved = mark_duplicate(
+            report, original, actor=acting_user(request), expected_version=version
+        )
+        return f"{moved.key} marked as a duplicate of {original.key}."
+
+    return _act(request, report, "duplicate", form, change, field="original")
+
+
+@login_required
+@require_POST
+@never_cache
+def reject_report(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    """Reject the report with a canned, polite reason (and the triager's note), in one action."""
+    report = _report(request, project, number, can_triage)
+    form = RejectForm(request.POST, version=report.version)
+
+    def change() -> str:
+        version = form.cleaned_data["version"]
+        reason = form.reason_text()
+        moved = reject(report, reason, actor=acting_user(request), expected_version=version)
+        return f"{moved.key} rejected."
+
+    return _act(request, report, "reject", form, change, field="reason")

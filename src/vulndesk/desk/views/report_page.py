@@ -31,6 +31,7 @@ from vulndesk.desk.forms import (
     TriageForm,
 )
 from vulndesk.desk.models import AuditEvent, Report
+from vulndesk.desk.noise import RejectForm, noise_for
 from vulndesk.desk.views.cvss import CvssPreview, preview_of
 from vulndesk.process.lifecycle import ALLOWED, TRIAGE_FIELDS, State, check_transition
 
@@ -107,6 +108,7 @@ def blank_forms(
             others=reports_visible_to(request.user),
             required={name: TRIAGE_FIELDS[name] for name in required},
         )
+        page_forms["reject"] = RejectForm(version=report.version)
     if may["affects"]:
         page_forms["affect"] = AffectForm(report=report)
     if may["comment"]:
@@ -159,5 +161,6 @@ def render_report_page(
         "blocked": blocked,
         "preview": preview,
         "conflict": problem,
+        "noise": noise_for(user, report),
     }
     return render(request, "desk/report_detail.html", context, status=status)
