@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "ninja",
     "vulndesk.desk",
     "vulndesk.accounts",
+    "vulndesk.notify",
 ]
 
 MIDDLEWARE = [

@@ -24,6 +24,7 @@ from vulndesk.desk.models.message import MAX_MESSAGE_BYTES
 from vulndesk.desk.services import audit
 from vulndesk.desk.services.reports import create_report
 from vulndesk.lib.tokens import digest, new_token
+from vulndesk.notify.outbox import queue_acknowledgement
 
 REPLY_TOKEN_PREFIX = "vdm"  # noqa: S105  # the token's visible prefix, not a secret
 TITLE_LENGTH = 300  # Report.title
@@ -110,6 +111,8 @@ def receive(raw: bytes, *, envelope_from: str, envelope_to: str) -> Delivery:
                 actor=None,
             )
             reply_address = issue_reply_address(report)
+            # Answered by the worker after the commit; a reply threads onto the report.
+            queue_acknowledgement(report, reply_to=reply_address)
         message.report = report
         message.save(update_fields=["report"])
         audit.record(

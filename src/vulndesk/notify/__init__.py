@@ -1,0 +1,1 @@
+"""Mail and other messages vulndesk sends: recorded in an outbox, delivered by the task worker."""

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from django.db import models
+
+from vulndesk.desk.models import Report
+
+# The deadline a sent acknowledgement meets, where the project's policy sets one.
+ACKNOWLEDGEMENT_DEADLINE = "acknowledged"
+
+
+class OutboundEmail(models.Model):
+    """One message vulndesk owes someone. The request writes the row; the worker sends it."""
+
+    class Kind(models.TextChoices):
+        ACKNOWLEDGEMENT = "acknowledgement", "acknowledgement"
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="outbound_emails")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    # Where the recipient's answer goes: a reply address threads it onto the report.
+    reply_to = models.EmailField(max_length=320, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            # The idempotency key: a report is acknowledged once, however often intake runs.
+            models.UniqueConstraint(fields=["report", "kind"], name="notify_one_email_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to} ({'sent' if self.sent_at else 'unsent'})"

@@ -1,0 +1,64 @@
+"""Record the messages a report is owed; `notify.tasks` delivers them on the worker."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from vulndesk.desk.models import Deadline, Report
+from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
+from vulndesk.notify.tasks import send_outbound_email
+
+
+@dataclass(frozen=True)
+class NextStep:
+    label: str
+    due_at: datetime
+
+
+def queue_acknowledgement(report: Report, *, reply_to: str) -> OutboundEmail | None:
+    """Owe the reporter an acknowledgement, sent by the worker to `reporter_email`.
+
+    Replies to it go to `reply_to` (a reply address of the report). Nothing is owed to a report
+    without a reporter address, and a report is acknowledged once however often this is called.
+    Call it in the transaction that creates the report.
+    """
+    if not report.reporter_email:
+        return None
+    with transaction.atomic():
+        email, created = OutboundEmail.objects.get_or_create(
+            report=report,
+            kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
+            defaults={
+                "to": report.reporter_email,
+                "subject": f"{report.key}: we have received your report",
+                "body": _acknowledgement_body(report),
+                "reply_to": reply_to,
+            },
+        )
+        if created:
+            # The database queue commits with this transaction, so the task exists exactly if
+            # the row does (and the row exactly if the report does): no crash between a commit
+            # and an on_commit hook can leave an acknowledgement that nobody will send.
+            send_outbound_email.enqueue(email.pk)
+    return email
+
+
+def _acknowledgement_body(report: Report) -> str:
+    running = (
+        Deadline.objects.running()
+        .filter(report=report)
+        .exclude(name=ACKNOWLEDGEMENT_DEADLINE)
+        .order_by("due_at")
+        .first()
+    )
+    next_step = None
+    if running is not None and running.due_at is not None:
+        next_step = NextStep(running.name.replace("_", " "), running.due_at)
+    return render_to_string(
+        "notify/acknowledgement.txt",
+        {"report": report, "team": report.project.policy().team.name, "next_step": next_step},
+    )
