@@ -233,6 +233,11 @@ PROXY_COUNT = env_int("VULNDESK_PROXY_COUNT", 0)
 
 # A request body over 1 MiB is refused before any view reads it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Files do not count toward it: the report form limits each file and their number itself, and
+# files over 1 MiB wait in a temporary file rather than in memory while the form checks them.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 10
+FILE_UPLOAD_PERMISSIONS = 0o600
 
 LOGGING = {
     "version": 1,

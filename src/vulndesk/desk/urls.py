@@ -5,6 +5,7 @@ from vulndesk.desk.views import (
     actions,
     cvss,
     dashboard,
+    intake,
     lists,
     notices,
     projects,
@@ -34,6 +35,8 @@ urlpatterns = [
     path("advisories/", public.advisory_list, name="advisory-list"),
     path("advisories/<slug:project>/<int:number>/", public.advisory_detail, name="advisory-detail"),
     path("r/<str:token>/", reporter.reporter_report, name="reporter-report"),
+    path("report/", intake.report_new_choose, name="report-new-choose"),
+    path("report/<slug:project>/", intake.report_new, name="report-new"),
     path("reports/<slug:project>/<int:number>/", reports.report_detail, name="report-detail"),
     path(
         "reports/<slug:project>/<int:number>/transition/",

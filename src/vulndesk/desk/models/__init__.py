@@ -1,3 +1,4 @@
+from vulndesk.desk.models.attachment import Attachment, FormSubmission
 from vulndesk.desk.models.audit import AppendOnlyError, AuditChainHead, AuditEvent
 from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
@@ -28,6 +29,7 @@ __all__ = [
     "AffectStatus",
     "AppendOnlyError",
     "AssessedRiskChoices",
+    "Attachment",
     "AuditChainHead",
     "AuditEvent",
     "Comment",
@@ -40,6 +42,7 @@ __all__ = [
     "DomainChoices",
     "EvidenceChoices",
     "FixTeamMember",
+    "FormSubmission",
     "InboundMessage",
     "LayerChoices",
     "Project",

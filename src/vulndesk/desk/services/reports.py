@@ -60,6 +60,8 @@ def create_report(
     received_at: datetime | None = None,
     public_disclosure_at: datetime | None = None,
     public_disclosure_url: str = "",
+    affected_versions: str = "",
+    channel: str = "",
     actor: User | None,
 ) -> Report:
     """A new report in `received`; an already-public one starts at public disclosure (EMI-4)."""
@@ -79,6 +81,7 @@ def create_report(
             reporter_email=reporter_email,
             public_disclosure_at=public_disclosure_at,
             public_disclosure_url=public_disclosure_url,
+            affected_versions=affected_versions,
             disclosure_level=default_disclosure_level(public_disclosure_at is not None),
         )
         if received_at is not None:
@@ -94,6 +97,8 @@ def create_report(
                 "number": report.number,
                 "received_at": report.received_at,
                 "public_disclosure": report.is_publicly_disclosed,
+                # Which way it arrived ("form", …), for callers that say.
+                **({"channel": channel} if channel else {}),
             },
         )
     return report
