@@ -231,6 +231,16 @@ AXES_LOCKOUT_CALLABLE = "vulndesk.accounts.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "vulndesk.accounts.lockout.client_address"
 PROXY_COUNT = env_int("VULNDESK_PROXY_COUNT", 0)
 
+# Outgoing mail (acknowledgements), sent by the task worker. The timeout bounds how long one
+# send may hold its outbox row (and, on SQLite, the database's write lock).
+EMAIL_HOST = os.environ.get("VULNDESK_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("VULNDESK_EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("VULNDESK_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("VULNDESK_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("VULNDESK_EMAIL_TLS", False)
+EMAIL_TIMEOUT = 30
+DEFAULT_FROM_EMAIL = os.environ.get("VULNDESK_FROM_EMAIL", "vulndesk@localhost")
+
 # A request body over 1 MiB is refused before any view reads it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Files do not count toward it: the report form limits each file and their number itself, and

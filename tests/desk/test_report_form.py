@@ -13,11 +13,13 @@ from django.conf import LazySettings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from tests.accounts.helpers import sign_in
 from tests.desk.factories import make_member, make_project, make_user
 from vulndesk.desk.models import Attachment, AuditEvent, Deadline, Project, Report, ReporterLink
 from vulndesk.desk.services.form_intake import MAX_ATTACHMENT_BYTES
+from vulndesk.notify.models import OutboundEmail
 
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)
 SCRIPT = "<script>alert('owned')</script>"
@@ -127,6 +129,29 @@ def test_a_report_with_files_is_filed_and_the_private_link_shown_once(
     assert stored["poc.txt"].size == len(content)
     event = AuditEvent.objects.get(action="report.created")
     assert event.data["channel"] == "form"
+
+
+def test_the_reporter_is_owed_an_acknowledgement_that_the_worker_sends(
+    client: Client, project: Project, store: Path
+) -> None:
+    Project.objects.filter(pk=project.pk).update(security_email="security@emissary.example")
+    client.post(form_url(project), fields(), REMOTE_ADDR="192.0.2.7")
+    report = Report.objects.get()
+    email = OutboundEmail.objects.get(report=report)
+    assert (email.kind, email.to, email.sent_at) == ("acknowledgement", "rosa@example.org", None)
+    assert email.reply_to.startswith("security+vdm_")
+    assert email.reply_to.endswith("@emissary.example")
+    assert report.key in email.subject
+    queued = DBTaskResult.objects.get()
+    assert queued.task_path.endswith("send_outbound_email")
+    assert queued.args_kwargs["args"] == [email.pk]
+
+
+def test_without_a_security_address_the_acknowledgement_has_no_reply_address(
+    client: Client, project: Project, store: Path
+) -> None:
+    client.post(form_url(project), fields(), REMOTE_ADDR="192.0.2.7")
+    assert OutboundEmail.objects.get().reply_to == ""
 
 
 def test_script_in_the_description_is_stored_as_written_and_never_executed(

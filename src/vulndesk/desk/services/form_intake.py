@@ -12,8 +12,10 @@ from django.utils import timezone
 
 from vulndesk.desk.models import Attachment, FormSubmission, Project, Report
 from vulndesk.desk.models.attachment import attachments_dir
+from vulndesk.desk.services.intake import issue_reply_address
 from vulndesk.desk.services.reporter_links import issue_reporter_link
 from vulndesk.desk.services.reports import create_report
+from vulndesk.notify.outbox import queue_acknowledgement
 
 MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
 MAX_ATTACHMENTS = 5
@@ -156,4 +158,8 @@ def file_form_report(
                 sha256=sha256,
             )
         _, token = issue_reporter_link(report, actor=None)
+        # The worker answers the reporter; a reply to that answer threads onto this report
+        # when the project receives mail at all.
+        reply_to = issue_reply_address(report) if project.security_email else ""
+        queue_acknowledgement(report, reply_to=reply_to)
     return Filed(report, token)
