@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 
 from tests.desk.factories import make_member, make_project, make_report, make_user
-from vulndesk.desk.models import AuditEvent, Project, Report, TeamRole
+from vulndesk.desk.models import AuditEvent, ChannelChoices, Project, Report, TeamRole
 from vulndesk.desk.services.reports import (
     create_report,
     override_severity,
@@ -84,7 +84,10 @@ def test_a_new_report_is_received_private_and_audited(alice: User) -> None:
         "number": 1,
         "received_at": "2024-03-01T10:00:00Z",
         "public_disclosure": False,
+        "third_party": False,
+        "channel": "team",
     }
+    assert report.channel == ChannelChoices.TEAM
 
 
 def test_emi_4_a_report_already_public_starts_publicly_disclosed() -> None:

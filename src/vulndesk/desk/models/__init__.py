@@ -10,6 +10,8 @@ from vulndesk.desk.models.report import (
     Affect,
     AffectStatus,
     AssessedRiskChoices,
+    ChannelChoices,
+    CreditChoices,
     CvssVersionChoices,
     DisclosureLevelChoices,
     DomainChoices,
@@ -20,7 +22,7 @@ from vulndesk.desk.models.report import (
     SeverityChoices,
     StateChoices,
 )
-from vulndesk.desk.models.reporter import ReporterLink
+from vulndesk.desk.models.reporter import ReporterLink, ReporterMessage
 from vulndesk.desk.models.team import FixTeamMember, TeamMember, TeamRole
 
 __all__ = [
@@ -32,7 +34,9 @@ __all__ = [
     "Attachment",
     "AuditChainHead",
     "AuditEvent",
+    "ChannelChoices",
     "Comment",
+    "CreditChoices",
     "CvssVersionChoices",
     "Deadline",
     "DeadlinePause",
@@ -51,6 +55,7 @@ __all__ = [
     "ReplyAddress",
     "Report",
     "ReporterLink",
+    "ReporterMessage",
     "ScopeChoices",
     "SeverityChoices",
     "StateChoices",

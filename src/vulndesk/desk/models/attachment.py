@@ -1,4 +1,4 @@
-"""What the public report form received: the files attached to a report, and where it came from."""
+"""Files reporters sent (through the form, the private link or mail), and form submissions."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ def attachments_dir() -> Path:
 
 class Attachment(models.Model):
     report = models.ForeignKey("desk.Report", on_delete=models.PROTECT, related_name="attachments")
+    # The thread message it came with; None for files sent with the report itself.
+    message = models.ForeignKey(
+        "desk.ReporterMessage",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attachments",
+    )
     original_filename = models.CharField(max_length=255)
     content_type = models.CharField(max_length=100, help_text="as sniffed from the content")
     size = models.PositiveBigIntegerField()

@@ -32,6 +32,10 @@ class InboundMessage(models.Model):
 
     class Meta:
         ordering = ["received_at", "pk"]
+        # The per-sender flood limit counts a sender's recent messages.
+        indexes = [
+            models.Index(fields=["envelope_from", "received_at"], name="desk_inbound_sender_time")
+        ]
 
     def __str__(self) -> str:
         return f"message {self.pk} to {self.envelope_to}"

@@ -58,6 +58,23 @@ class DisclosureLevelChoices(models.TextChoices):
     PUBLIC = "public", "Public (full disclosure)"
 
 
+class ChannelChoices(models.TextChoices):
+    """How a report arrived; every channel files the same shape of report (FOLIO-11)."""
+
+    EMAIL = "email"
+    FORM = "form", "Report form"
+    API = "api", "API import"
+    TEAM = "team", "Entered by the team"
+
+
+class CreditChoices(models.TextChoices):
+    """How the reporter wants to be credited in the advisory."""
+
+    NAME = "name"
+    HANDLE = "handle"
+    ANONYMOUS = "anonymous"
+
+
 class ScopeChoices(models.TextChoices):
     APP_SPECIFIC = "app_specific", "App-specific"
     SYSTEM_WIDE = "system_wide", "System-wide"
@@ -112,6 +129,14 @@ class Report(models.Model):
     received_at = models.DateTimeField(default=timezone.now, help_text="T0 of every timeline")
     reporter_name = models.CharField(max_length=200, blank=True)
     reporter_email = models.EmailField(blank=True)
+    channel = models.CharField(
+        max_length=10, choices=ChannelChoices.choices, default=ChannelChoices.TEAM
+    )
+    # Blank kind: the reporter has not said yet, and the advisory credits nobody by name.
+    credit_kind = models.CharField(max_length=10, choices=CreditChoices.choices, blank=True)
+    credit_name = models.CharField(max_length=200, blank=True, help_text="a name or a handle")
+    # Where an imported report came from (a tracker's URL or ID): importing it again finds it.
+    external_ref = models.CharField(max_length=300, blank=True)
 
     cvss_vector = models.CharField(max_length=300, blank=True)
     cvss_version = models.CharField(max_length=3, choices=CvssVersionChoices.choices, blank=True)
@@ -131,6 +156,10 @@ class Report(models.Model):
         null=True, blank=True, help_text="set when the vulnerability is already public"
     )
     public_disclosure_url = models.URLField(blank=True)
+    third_party = models.BooleanField(
+        default=False,
+        help_text="a published vulnerability of a third-party dependency (FOLIO-Q6)",
+    )
     disclosure_level = models.CharField(
         max_length=20,
         choices=DisclosureLevelChoices.choices,
@@ -199,6 +228,11 @@ class Report(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["project", "number"], name="desk_report_unique_number"),
+            models.UniqueConstraint(
+                fields=["project", "external_ref"],
+                condition=~models.Q(external_ref=""),
+                name="desk_report_unique_external_ref",
+            ),
             models.CheckConstraint(
                 condition=models.Q(cvss_score__isnull=True)
                 | models.Q(cvss_score__gte=0, cvss_score__lte=10),

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from vulndesk.desk.models import Attachment, FormSubmission, Project, Report
+from vulndesk.desk.models import Attachment, ChannelChoices, FormSubmission, Project, Report
 from vulndesk.desk.models.attachment import attachments_dir
 from vulndesk.desk.services.intake import issue_reply_address
 from vulndesk.desk.services.reporter_links import issue_reporter_link
@@ -143,7 +143,7 @@ def file_form_report(
             reporter_email=reporter_email,
             public_disclosure_at=now if public_disclosure_url else None,
             public_disclosure_url=public_disclosure_url,
-            channel="form",
+            channel=ChannelChoices.FORM,
             actor=None,
         )
         FormSubmission.objects.create(report=report, client_address=client_address)

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from vulndesk.desk.models import InboundMessage, Project, ReplyAddress, Report
+from vulndesk.desk.models import ChannelChoices, InboundMessage, Project, ReplyAddress, Report
 from vulndesk.desk.models.message import MAX_MESSAGE_BYTES
 from vulndesk.desk.services import audit
 from vulndesk.desk.services.reports import create_report
@@ -108,6 +108,7 @@ def receive(raw: bytes, *, envelope_from: str, envelope_to: str) -> Delivery:
                 reporter_name=name,
                 reporter_email=address,
                 received_at=message.received_at,
+                channel=ChannelChoices.EMAIL,
                 actor=None,
             )
             reply_address = issue_reply_address(report)

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Max, Model
 
-from vulndesk.desk.models import Project, Report
+from vulndesk.desk.models import ChannelChoices, CreditChoices, Project, Report
 from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.errors import StaleReportError
 from vulndesk.process.lifecycle import (
@@ -61,10 +61,17 @@ def create_report(
     public_disclosure_at: datetime | None = None,
     public_disclosure_url: str = "",
     affected_versions: str = "",
-    channel: str = "",
+    third_party: bool = False,
+    channel: ChannelChoices = ChannelChoices.TEAM,
+    external_ref: str = "",
+    credit_kind: CreditChoices | str = "",
+    credit_name: str = "",
     actor: User | None,
 ) -> Report:
-    """A new report in `received`; an already-public one starts at public disclosure (EMI-4)."""
+    """A new report in `received`; an already-public one starts at public disclosure (EMI-4).
+
+    Every channel files through here, so each produces the same shape of report (FOLIO-11).
+    """
     if not title.strip():
         raise ValueError("a report needs a title")
     with transaction.atomic():
@@ -82,11 +89,27 @@ def create_report(
             public_disclosure_at=public_disclosure_at,
             public_disclosure_url=public_disclosure_url,
             affected_versions=affected_versions,
+            third_party=third_party,
             disclosure_level=default_disclosure_level(public_disclosure_at is not None),
+            channel=channel,
+            external_ref=external_ref.strip(),
+            credit_kind=credit_kind,
+            credit_name=credit_name.strip(),
         )
         if received_at is not None:
             report.received_at = received_at
-        check_fields(report, ["title", "reporter_name", "reporter_email", "public_disclosure_url"])
+        check_fields(
+            report,
+            [
+                "title",
+                "reporter_name",
+                "reporter_email",
+                "public_disclosure_url",
+                "external_ref",
+                "credit_kind",
+                "credit_name",
+            ],
+        )
         report.save()
         deadlines.refresh(report)
         audit.record(
@@ -97,8 +120,9 @@ def create_report(
                 "number": report.number,
                 "received_at": report.received_at,
                 "public_disclosure": report.is_publicly_disclosed,
-                # Which way it arrived ("form", …), for callers that say.
-                **({"channel": channel} if channel else {}),
+                "third_party": third_party,
+                "channel": report.channel,
+                **({"external_ref": report.external_ref} if report.external_ref else {}),
             },
         )
     return report
