@@ -18,7 +18,7 @@ from django_tasks_db.models import DBTaskResult
 from tests.accounts.helpers import sign_in
 from tests.desk.factories import make_member, make_project, make_user
 from vulndesk.desk.models import Attachment, AuditEvent, Deadline, Project, Report, ReporterLink
-from vulndesk.desk.services.form_intake import MAX_ATTACHMENT_BYTES
+from vulndesk.desk.services.attachments import MAX_ATTACHMENT_BYTES
 from vulndesk.notify.models import OutboundEmail
 
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
-from vulndesk.desk.services.form_intake import (
+from vulndesk.desk.services.attachments import (
     ALLOWED_NAMES,
     MAX_ATTACHMENT_BYTES,
     MAX_ATTACHMENTS,

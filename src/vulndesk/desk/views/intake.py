@@ -12,12 +12,8 @@ from django.views.decorators.cache import never_cache
 from vulndesk.accounts.lockout import client_address
 from vulndesk.desk.models import Project
 from vulndesk.desk.report_form import ReportForm
-from vulndesk.desk.services.form_intake import (
-    MAX_ATTACHMENT_BYTES,
-    MAX_ATTACHMENTS,
-    file_form_report,
-    retry_after,
-)
+from vulndesk.desk.services.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
+from vulndesk.desk.services.form_intake import file_form_report, retry_after
 
 FORM = "desk/intake/report_form.html"
 # Every allowed file at its largest, plus the text fields' 1 MiB: anything larger is refused
