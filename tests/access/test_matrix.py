@@ -14,14 +14,15 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 from django.db import transaction
+from django.http import HttpResponse as PlainResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.world import OBJECTS, ROLES, World, build_world
-from vulndesk.desk.models import Report
+from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.lib.tokens import new_token
 
 if TYPE_CHECKING:
@@ -203,6 +204,19 @@ ENDPOINTS: list[Endpoint] = [
         report_url("report-comment-add"),
         data=lambda w, o: {"body": "Looks right."},
     ),
+    Endpoint(
+        "report-reporter-reply",
+        "POST",
+        "t",
+        report_url("report-reporter-reply"),
+        data=lambda w, o: {"body": "Which version did you test?"},
+    ),
+    Endpoint(
+        "report-attachment",
+        "GET",
+        "v",
+        report_url("report-attachment", pk=lambda w, o: w.attachments[o].pk),
+    ),
     Endpoint("project-settings", "GET", "m", project_url("project-settings")),
     Endpoint(
         "project-settings",
@@ -238,6 +252,22 @@ ENDPOINTS: list[Endpoint] = [
         lambda w, o: reverse("reporter-report", kwargs={"token": w.reporter_tokens[o]}),
         public=True,
     ),
+    Endpoint(
+        "reporter-message-add",
+        "POST",
+        "r",
+        lambda w, o: reverse("reporter-message-add", kwargs={"token": w.reporter_tokens[o]}),
+        public=True,
+        data=lambda w, o: {"body": "It also crashes with two headers."},
+    ),
+    Endpoint(
+        "reporter-credit",
+        "POST",
+        "r",
+        lambda w, o: reverse("reporter-credit", kwargs={"token": w.reporter_tokens[o]}),
+        public=True,
+        data=lambda w, o: {"credit_kind": "handle", "credit_name": "@dana"},
+    ),
     # -- the admin -------------------------------------------------------------------------
     Endpoint(
         "admin:desk_report_changelist",
@@ -257,6 +287,14 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api:list_projects", "GET", "j", fixed("api:list_projects"), api=True, lists=True),
     Endpoint("api:get_project", "GET", "j", project_url("api:get_project"), api=True),
     Endpoint("api:list_release_lines", "GET", "j", project_url("api:list_release_lines"), api=True),
+    Endpoint(
+        "api:import_report",
+        "POST",
+        "m",  # filing into a project is its security team's, as its settings are
+        project_url("api:import_report"),
+        api=True,
+        data=lambda w, o: {"title": "Imported", "external_ref": f"matrix-{o}"},
+    ),
     Endpoint("api:get_report", "GET", "v", report_url("api:get_report"), api=True),
     Endpoint(
         "api:move_report",
@@ -326,7 +364,7 @@ def request(world: World, role: str, endpoint: Endpoint, obj: str) -> HttpRespon
     url = endpoint.url(world, obj)
     if endpoint.needs == "r" and role != "reporter":
         # The private link is a bearer secret that only the reporter holds; anyone else guesses.
-        url = reverse("reporter-report", kwargs={"token": new_token("vdr")[0]})
+        url = reverse(endpoint.name, kwargs={"token": new_token("vdr")[0]})
     if endpoint.api:
         body = json.dumps(endpoint.data(world, obj)) if endpoint.method == "POST" else ""
         return world.web_client("anonymous").generic(
@@ -338,8 +376,16 @@ def request(world: World, role: str, endpoint: Endpoint, obj: str) -> HttpRespon
         )
     client = world.web_client(role)
     if endpoint.method == "GET":
-        return client.get(url)
+        return read_whole(client.get(url))
     return client.post(url, endpoint.data(world, obj))
+
+
+def read_whole(response: HttpResponse) -> HttpResponse:
+    """A streamed file, read to the end (which closes it), to be judged like any response."""
+    if not response.streaming:
+        return response
+    body = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+    return cast("HttpResponse", PlainResponse(body, status=response.status_code))
 
 
 def expected(role: str, endpoint: Endpoint, obj: str) -> str:
@@ -375,12 +421,19 @@ def world(db: None) -> World:
     return build_world()
 
 
+def footprint() -> tuple[int, int]:
+    """What any write leaves: a report filed, or an event in the audit trail."""
+    return Report.objects.count(), AuditEvent.objects.count()
+
+
 def check(world: World, role: str, endpoint: Endpoint, objects: tuple[str, ...]) -> list[str]:
     """Make one request (for a list) or one per report, and say what differs from the table."""
     problems = []
     # A write is undone after it is judged, so every request starts from the same world.
     with transaction.atomic():
+        before = footprint()
         response = request(world, role, endpoint, objects[0])
+        wrote = footprint() != before
         transaction.set_rollback(True)
     where = f"{endpoint.method} {endpoint.name} as {role}" + (
         "" if endpoint.lists else f" on {objects[0]}"
@@ -390,6 +443,8 @@ def check(world: World, role: str, endpoint: Endpoint, objects: tuple[str, ...])
         got = "allow"
     if got != want:
         problems.append(f"{where}: expected {want}, got {got} ({response.status_code})")
+    if got != "allow" and wrote:
+        problems.append(f"{where}: refused ({response.status_code}) but wrote")
     for obj in objects:
         hidden = not can(role, obj, endpoint.needs)
         if (hidden or got != "allow") and (found := leaks(response, endpoint.words(world, obj))):

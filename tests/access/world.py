@@ -22,6 +22,7 @@ from vulndesk.accounts.models import TokenScope
 from vulndesk.accounts.tokens import issue_token
 from vulndesk.desk.models import (
     Affect,
+    Attachment,
     Distributor,
     DistributorNotice,
     FixTeamMember,
@@ -32,6 +33,7 @@ from vulndesk.desk.models import (
     StateChoices,
     TeamRole,
 )
+from vulndesk.desk.services.attachments import Upload, attach
 from vulndesk.desk.services.reports import create_report
 from vulndesk.lib.tokens import new_token
 
@@ -58,6 +60,7 @@ class World:
     release_lines: dict[str, ReleaseLine]  # by object name, a line of the report's project
     notices: dict[str, DistributorNotice]
     reporter_tokens: dict[str, str]  # live for "embargoed", revoked for the others
+    attachments: dict[str, Attachment]
     api_tokens: dict[str, str]
 
     def web_client(self, role: str) -> Client:
@@ -156,6 +159,18 @@ def build_world() -> World:
         obj: Affect.objects.create(report=report, release_line=release_lines[obj])
         for obj, report in reports.items()
     }
+    attachments = {
+        obj: attach(report, Upload(f"poc-{obj}.txt", "text/plain", b"curl -H x"), "text/plain")
+        for obj, report in reports.items()
+    }
     return World(
-        users, projects, reports, affects, release_lines, notices, reporter_tokens, api_tokens
+        users,
+        projects,
+        reports,
+        affects,
+        release_lines,
+        notices,
+        reporter_tokens,
+        attachments,
+        api_tokens,
     )

@@ -316,6 +316,7 @@ def test_a_hostile_description_renders_without_executable_markup(
                 "report-reject",
                 "report-affect-add",
                 "report-comment-add",
+                "report-reporter-reply",
             )
         ),
     }

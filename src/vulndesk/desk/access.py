@@ -189,6 +189,11 @@ def can_comment(user: AnyUser, report: Report) -> bool:
     return can_view_report(user, report)
 
 
+def can_message_reporter(user: AnyUser, report: Report) -> bool:
+    """Speaking for the project to the reporter is coordination: the security team's (EMI-1)."""
+    return can_triage(user, report)
+
+
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     """Projects the user is on a team of; a Fix Team member sees a report, not its project."""
     if (user_id := _signed_in_id(user)) is None:

@@ -25,6 +25,7 @@ from vulndesk.desk.models import (
     ScopeChoices,
 )
 from vulndesk.desk.services.comments import MAX_COMMENT_LENGTH
+from vulndesk.desk.services.reporter import MAX_MESSAGE_LENGTH
 from vulndesk.process.lifecycle import State
 from vulndesk.process.severity import CvssError, Score, score
 
@@ -387,3 +388,17 @@ class CommentForm(forms.Form):
 
     def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
         super().__init__(data, auto_id="comment_%s", label_suffix="", **kwargs)
+
+
+class ReporterReplyForm(forms.Form):
+    """The team's message to the reporter; no version, for the reason CommentForm has none."""
+
+    body = forms.CharField(
+        label="Message to the reporter",
+        max_length=MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Markdown. The reporter reads it on their private link and gets it by email.",
+    )
+
+    def __init__(self, data: QueryDict | None = None, **kwargs: Any) -> None:
+        super().__init__(data, auto_id="reply_%s", label_suffix="", **kwargs)

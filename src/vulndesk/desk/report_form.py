@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 
+from vulndesk.desk.models import CreditChoices
 from vulndesk.desk.services.attachments import (
     ALLOWED_NAMES,
     MAX_ATTACHMENT_BYTES,
@@ -14,6 +15,7 @@ from vulndesk.desk.services.attachments import (
     Upload,
     check_upload,
 )
+from vulndesk.desk.services.reporter import MAX_MESSAGE_LENGTH, credit_line
 
 MAX_TEXT = 100_000  # characters in the description or the steps
 
@@ -70,24 +72,89 @@ class ReportForm(forms.Form):
         label="Your email", help_text="We write to you here; it is not published."
     )
     already_public = forms.BooleanField(label="This is already public", required=False)
+    third_party = forms.BooleanField(
+        label="It is in a third-party dependency, and already published upstream",
+        required=False,
+        help_text="For example a library's own advisory; give its link below.",
+    )
     public_disclosure_url = forms.URLField(
         label="Where it is public",
         required=False,
         assume_scheme="https",
-        help_text="A link to the public discussion.",
+        help_text="A link to the public discussion or the upstream advisory.",
     )
     attachments = MultipleFileField(
         required=False,
         help_text=f"Up to {MAX_ATTACHMENTS} files, {MAX_ATTACHMENT_BYTES // 2**20} MiB each: "
         f"{ALLOWED_NAMES}.",
     )
+    credit_kind = forms.ChoiceField(
+        label="Credit in the advisory",
+        choices=[("", "decide later"), *CreditChoices.choices],
+        required=False,
+        help_text="How the advisory names you; you can change it on your private link.",
+    )
+    credit_name = forms.CharField(label="Name or handle to credit", max_length=200, required=False)
     # The honeypot: hidden by desk.css, so people leave it empty and form-filling robots do not.
     website = forms.CharField(required=False, label="Leave this empty")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("already_public") and not data.get("public_disclosure_url"):
+        public = data.get("already_public") or data.get("third_party")
+        if public and not data.get("public_disclosure_url"):
             self.add_error("public_disclosure_url", "Give the link where it is already public.")
-        if not data.get("already_public"):
+        if not public:
             data["public_disclosure_url"] = ""
+        if data.get("credit_kind"):
+            add_credit_problems(self, data)
+        return data
+
+
+def add_credit_problems(form: forms.Form, data: dict[str, Any]) -> None:
+    """Check the credit line as the service will, and normalise it in `data`."""
+    try:
+        data["credit_kind"], data["credit_name"] = credit_line(
+            data["credit_kind"], data.get("credit_name", "")
+        )
+    except ValueError as exc:
+        field, _, problem = str(exc).partition(": ")
+        form.add_error(field, problem)
+
+
+class ReporterMessageForm(forms.Form):
+    """What the reporter adds through their private link: words, files, or both."""
+
+    body = forms.CharField(
+        label="Message",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=MAX_MESSAGE_LENGTH,
+        required=False,
+        help_text="Markdown. New information, an answer to the team, a question.",
+    )
+    attachments = MultipleFileField(
+        required=False,
+        help_text=f"Up to {MAX_ATTACHMENTS} files, {MAX_ATTACHMENT_BYTES // 2**20} MiB each: "
+        f"{ALLOWED_NAMES}.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors and not (data.get("body", "").strip() or data.get("attachments")):
+            self.add_error("body", "Write a message or attach a file.")
+        return data
+
+
+class CreditForm(forms.Form):
+    credit_kind = forms.ChoiceField(label="Credit me by", choices=CreditChoices.choices)
+    credit_name = forms.CharField(
+        label="Name or handle",
+        max_length=200,
+        required=False,
+        help_text="Printed in the advisory as you write it; left out if you stay anonymous.",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "credit_kind" in data:
+            add_credit_problems(self, data)
         return data

@@ -8,7 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.template.loader import render_to_string
 
-from vulndesk.desk.models import Deadline, Report
+from vulndesk.desk.models import Deadline, Report, ReporterMessage
 from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
 from vulndesk.notify.tasks import send_outbound_email
 
@@ -45,6 +45,38 @@ def queue_acknowledgement(report: Report, *, reply_to: str) -> OutboundEmail | N
             # and an on_commit hook can leave an acknowledgement that nobody will send.
             send_outbound_email.enqueue(email.pk)
     return email
+
+
+def queue_reporter_message(message: ReporterMessage, *, reply_to: str) -> OutboundEmail | None:
+    """Mail the team's thread message to the reporter, once; nothing without their address.
+
+    Call it in the transaction that stores the message.
+    """
+    report = message.report
+    if not report.reporter_email:
+        return None
+    with transaction.atomic():
+        email, created = OutboundEmail.objects.get_or_create(
+            message=message,
+            defaults={
+                "report": report,
+                "kind": OutboundEmail.Kind.REPORTER_MESSAGE,
+                "to": report.reporter_email,
+                "subject": f"{report.key}: a message from the {_team(report)}",
+                "body": render_to_string(
+                    "notify/reporter_message.txt",
+                    {"report": report, "message": message, "team": _team(report)},
+                ),
+                "reply_to": reply_to,
+            },
+        )
+        if created:
+            send_outbound_email.enqueue(email.pk)
+    return email
+
+
+def _team(report: Report) -> str:
+    return report.project.policy().team.name
 
 
 def _acknowledgement_body(report: Report) -> str:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from vulndesk.desk.models import ChannelChoices, FormSubmission, Project, Report
 from vulndesk.desk.services.attachments import Upload, attach, check_upload
 from vulndesk.desk.services.intake import issue_reply_address
+from vulndesk.desk.services.reporter import credit_line
 from vulndesk.desk.services.reporter_links import issue_reporter_link
 from vulndesk.desk.services.reports import create_report
 from vulndesk.notify.outbox import queue_acknowledgement
@@ -52,6 +53,9 @@ def file_form_report(
     reporter_name: str,
     reporter_email: str,
     public_disclosure_url: str,
+    third_party: bool,
+    credit_kind: str,
+    credit_name: str,
     uploads: list[Upload],
     client_address: str | None,
 ) -> Filed:
@@ -62,6 +66,8 @@ def file_form_report(
     reporter says it is already public: the report starts on the public path (EMI-4).
     """
     types = [check_upload(upload) for upload in uploads]
+    if credit_kind:
+        credit_kind, credit_name = credit_line(credit_kind, credit_name)
     now = timezone.now()
     with transaction.atomic():
         report = create_report(
@@ -73,6 +79,9 @@ def file_form_report(
             reporter_email=reporter_email,
             public_disclosure_at=now if public_disclosure_url else None,
             public_disclosure_url=public_disclosure_url,
+            third_party=third_party,
+            credit_kind=credit_kind,
+            credit_name=credit_name,
             channel=ChannelChoices.FORM,
             actor=None,
         )

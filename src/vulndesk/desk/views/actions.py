@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from vulndesk.desk.access import (
     can_comment,
     can_edit_affects,
+    can_message_reporter,
     can_triage,
     get_report_for_user,
     reports_visible_to,
@@ -27,6 +28,7 @@ from vulndesk.desk.forms import (
     CommentForm,
     CvssForm,
     RemoveAffectForm,
+    ReporterReplyForm,
     ReportForm,
     TransitionForm,
     TriageForm,
@@ -37,6 +39,7 @@ from vulndesk.desk.services.affects import add_affect, remove_affect
 from vulndesk.desk.services.comments import add_comment
 from vulndesk.desk.services.errors import StaleReportError
 from vulndesk.desk.services.noise import mark_duplicate, reject
+from vulndesk.desk.services.reporter import post_to_reporter
 from vulndesk.desk.services.reports import record_triage, score_report
 from vulndesk.desk.services.transitions import transition
 from vulndesk.desk.views.common import acting_user
@@ -57,6 +60,7 @@ ANCHORS = {
     "comment": "comments",
     "duplicate": "noise",
     "reject": "noise",
+    "reply": "reporter",
 }
 
 
@@ -270,3 +274,19 @@ def reject_report(request: HttpRequest, project: str, number: int) -> HttpRespon
         return f"{moved.key} rejected."
 
     return _act(request, report, "reject", form, change, field="reason")
+
+
+@login_required
+@require_POST
+@never_cache
+def reporter_reply(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    report = _report(request, project, number, can_message_reporter)
+    form = ReporterReplyForm(request.POST)
+
+    def change() -> str:
+        post_to_reporter(report, author=acting_user(request), body=form.cleaned_data["body"])
+        if report.reporter_email:
+            return f"Message sent to the reporter of {report.key}, on their link and by email."
+        return f"Message added to {report.key}'s thread; the reporter reads it on their link."
+
+    return _act(request, report, "reply", form, change, field="body")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from vulndesk.desk.access import (
     can_comment,
     can_edit_affects,
+    can_message_reporter,
     can_triage,
     reports_visible_to,
 )
@@ -27,6 +28,7 @@ from vulndesk.desk.forms import (
     AffectForm,
     CommentForm,
     CvssForm,
+    ReporterReplyForm,
     TransitionForm,
     TriageForm,
 )
@@ -113,6 +115,8 @@ def blank_forms(
         page_forms["affect"] = AffectForm(report=report)
     if may["comment"]:
         page_forms["comment"] = CommentForm()
+    if may["reply"]:
+        page_forms["reply"] = ReporterReplyForm()
     return page_forms
 
 
@@ -131,6 +135,7 @@ def render_report_page(
         "triage": can_triage(user, report),
         "affects": can_edit_affects(user, report),
         "comment": can_comment(user, report),
+        "reply": can_message_reporter(user, report),
     }
     page_forms = {**blank_forms(request, report, may), **(bound or {})}
     if preview is None:
@@ -153,6 +158,10 @@ def render_report_page(
         "events": report.audit_events.select_related("actor").order_by("seq"),
         "comments": report.comments.select_related("author").order_by("created_at", "pk"),
         "affects": report.affects.select_related("release_line").order_by("pk"),
+        "thread": report.reporter_messages.select_related("author")
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk"),
+        "attachments": report.attachments.order_by("created_at", "pk"),
         "fix_team": report.fix_team_members.active().select_related("user").order_by("pk"),
         "triage_answers": triage_answers(report),
         "may": may,
