@@ -2,7 +2,8 @@
 answer may be a 5xx, and every answer must match the OpenAPI document (status, headers, body).
 
 Each operation is tried on generated paths (mostly someone else's or no report: 404s) and on
-alice's real EMISSARY-1, so the writes reach the services and their refusals (409, 422).
+alice's real EMISSARY-1 and project, so the writes reach the services and their refusals (409,
+422) and imports file reports.
 """
 
 from collections.abc import Iterator
@@ -60,10 +61,12 @@ def test_the_api_answers_every_generated_request_as_its_schema_says(people: Peop
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", WSGIHandler())
     results = list(schema.get_all_operations())
     operations = [result.ok() for result in results if isinstance(result, Ok)]
-    assert len(operations) == 14
+    assert len(operations) == 15
     for operation in operations:
         exercise(operation, people.alice.raw)
         names = {parameter.name for parameter in operation.path_parameters}
         if {"project", "number"} <= names:
             real = {"project": "emissary", "number": 1}
             exercise(operation, people.alice.raw, path_parameters=real)
+        if names == {"slug"}:
+            exercise(operation, people.alice.raw, path_parameters={"slug": "emissary"})

@@ -93,10 +93,23 @@ def refusals(report: Report, current: Any) -> Iterator[None]:
     except PermissionDenied as exc:
         raise ApiError(403, "forbidden", str(exc)) from None
     except ValueError as exc:
-        # The services say "field: what is wrong" when one field is at fault.
-        name, sep, rest = str(exc).partition(": ")
-        field = f"body.{name}" if sep and name.isidentifier() else None
-        raise ApiError(422, "invalid", str(exc) if field is None else rest, field=field) from None
+        raise invalid(exc) from None
+
+
+@contextmanager
+def invalid_input() -> Iterator[None]:
+    """A service's ValueError as a 422 naming the field; the service has written nothing."""
+    try:
+        yield
+    except ValueError as exc:
+        raise invalid(exc) from None
+
+
+def invalid(exc: ValueError) -> ApiError:
+    # The services say "field: what is wrong" when one field is at fault.
+    name, sep, rest = str(exc).partition(": ")
+    field = f"body.{name}" if sep and name.isidentifier() else None
+    return ApiError(422, "invalid", str(exc) if field is None else rest, field=field)
 
 
 def install(api: NinjaAPI) -> None:

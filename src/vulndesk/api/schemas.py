@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
 from ninja import Field, Schema
-from pydantic import AfterValidator, ConfigDict, Strict
+from pydantic import AfterValidator, AwareDatetime, ConfigDict, Strict
 
-from vulndesk.desk.models import AffectStatus, SeverityChoices, StateChoices
+from vulndesk.desk.models import AffectStatus, CreditChoices, SeverityChoices, StateChoices
 from vulndesk.process.deadlines import Miss, Status
 
 # The databases refuse NUL characters and unpaired surrogates in text: refuse them first.
@@ -24,6 +26,43 @@ def storable(text: str) -> str:
 
 
 Storable = Annotated[str, Field(pattern=STORABLE), AfterValidator(storable)]
+StrictBool = Annotated[bool, Strict()]
+
+
+def not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+def email_or_empty(text: str) -> str:
+    try:
+        if text:
+            validate_email(text)
+    except ValidationError:
+        raise ValueError("not an email address, e.g. dana@example.org") from None
+    return text
+
+
+def web_url_or_empty(text: str) -> str:
+    try:
+        if text:
+            URLValidator(schemes=["http", "https"])(text)
+    except ValidationError:
+        raise ValueError("not a web address, e.g. https://github.com/org/repo/issues/12") from None
+    return text
+
+
+# Older than this is a typo, and datetimes near year 1 overflow on their way to the database.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def not_ancient(moment: datetime) -> datetime:
+    if moment < EARLIEST:
+        raise ValueError("is before 1970; give when the original tracker received the report")
+    return moment
+
+
 # Strict: "3" is not a version; a client sending it has a bug worth hearing about.
 Version = Annotated[
     int, Strict(), Field(ge=1, le=2**31 - 1, description="the report version you read")
@@ -182,6 +221,49 @@ class AffectIn(Input):
 
 class CommentIn(Input):
     body: Storable = Field(max_length=50_000)
+
+
+class ReportImportIn(Input):
+    title: Annotated[Storable, AfterValidator(not_blank)] = Field(min_length=1, max_length=300)
+    description: Storable = Field("", max_length=100_000, description="Markdown")
+    affected_versions: Storable = Field("", max_length=2000)
+    reporter_name: Storable = Field("", max_length=200)
+    reporter_email: Annotated[Storable, AfterValidator(email_or_empty)] = Field(
+        "", max_length=254, description="acknowledged here unless `acknowledge` is false"
+    )
+    received_at: Annotated[AwareDatetime, AfterValidator(not_ancient)] | None = Field(
+        None,
+        description="when the original tracker received it (not in the future): T0 of every "
+        "timeline; now if omitted",
+    )
+    public_disclosure_url: Annotated[Storable, AfterValidator(web_url_or_empty)] = Field(
+        "", max_length=200, description="where it is already public: the report starts public"
+    )
+    third_party: StrictBool = Field(
+        False,
+        description="a third-party dependency's vulnerability already published upstream; "
+        "needs `public_disclosure_url`",
+    )
+    external_ref: Storable = Field(
+        "",
+        max_length=300,
+        description="the source tracker's URL or ID: importing it again into this project "
+        "returns the report it made (200) instead of filing another",
+    )
+    credit_kind: CreditChoices | None = Field(None, description="how the advisory credits")
+    credit_name: Storable = Field("", max_length=200, description="the name or handle to print")
+    acknowledge: StrictBool = Field(
+        True, description="mail the reporter an acknowledgement; false if the source already did"
+    )
+    reporter_link: StrictBool = Field(
+        True, description="issue the reporter's private link; its URL is returned once"
+    )
+
+
+class ImportedReport(ReportDetail):
+    reporter_link: str | None = Field(
+        description="the reporter's private link, shown this once: give it to the reporter"
+    )
 
 
 def error_responses(*statuses: int) -> dict[int, type[Error]]:

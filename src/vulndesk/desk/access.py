@@ -218,6 +218,11 @@ def can_manage_project(user: AnyUser, project: Project) -> bool:
     return projects_managed_by(user).filter(pk=project.pk).exists()
 
 
+def can_file_reports(user: AnyUser, project: Project) -> bool:
+    """File a report on someone's behalf or import one from another tracker (the API)."""
+    return can_manage_project(user, project)
+
+
 def get_project_for_user(user: AnyUser, slug: str) -> Project:
     try:
         return projects_visible_to(user).get(slug=slug)
