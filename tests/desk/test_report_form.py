@@ -292,3 +292,40 @@ def test_the_public_link_is_not_kept_when_the_box_is_not_ticked(
 
 def test_an_unknown_project_is_a_404(client: Client) -> None:
     assert client.get(reverse("report-new", kwargs={"project": "nope"})).status_code == 404
+
+
+@pytest.mark.usefixtures("store")
+def test_folio_q6_a_published_third_party_vulnerability_starts_on_the_public_path(
+    client: Client, project: Project
+) -> None:
+    upstream = "https://www.postgresql.org/support/security/CVE-2024-0985/"
+    response = client.post(
+        form_url(project), fields(third_party="on", public_disclosure_url=upstream)
+    )
+    assert response.status_code == 200
+    report = Report.objects.get()
+    assert (report.third_party, report.public_disclosure_url) == (True, upstream)
+    assert report.public_disclosure_at == T0
+    assert report.channel == "form"
+    assert "handles it on the public path" in response.content.decode()
+
+
+@pytest.mark.usefixtures("store")
+def test_a_third_party_report_without_its_link_is_refused(client: Client, project: Project) -> None:
+    response = client.post(form_url(project), fields(third_party="on"))
+    assert response.status_code == 400
+    assert "Give the link where it is already public." in response.content.decode()
+    assert not Report.objects.exists()
+
+
+@pytest.mark.usefixtures("store")
+def test_the_reporter_may_give_the_credit_line_with_the_report(
+    client: Client, project: Project
+) -> None:
+    client.post(form_url(project), fields(credit_kind="handle", credit_name=" @rosa "))
+    report = Report.objects.get()
+    assert (report.credit_kind, report.credit_name) == ("handle", "@rosa")
+    response = client.post(form_url(project), fields(credit_kind="name", title="Another"))
+    assert response.status_code == 400
+    assert "give the name to print in the advisory" in response.content.decode()
+    assert Report.objects.count() == 1

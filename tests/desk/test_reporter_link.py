@@ -74,7 +74,7 @@ def test_the_page_is_never_stored_and_never_leaks_the_token_as_a_referrer(
     _, token = issue_reporter_link(cast.crash, actor=cast.alice)
     response = client.get(link_url(token))
     assert "no-store" in response["Cache-Control"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
 
 
 def test_a_wrong_or_revoked_token_is_a_plain_404(client: Client, cast: Cast) -> None:

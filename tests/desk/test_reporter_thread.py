@@ -51,7 +51,7 @@ def test_the_reporter_adds_information_and_a_file_the_team_can_open(
     )
     assert response.status_code == 302
     assert response["Location"].endswith(f"/r/{token}/#thread")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     message = ReporterMessage.objects.get()
     assert (message.report, message.from_reporter, message.via) == (cast.crash, True, "link")
     [attachment] = message.attachments.all()

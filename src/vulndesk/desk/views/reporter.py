@@ -73,8 +73,16 @@ def reporter_credit(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _back(token: str, anchor: str) -> HttpResponse:
-    response = redirect(f"{reverse('reporter-report', kwargs={'token': token})}#{anchor}")
-    response["Referrer-Policy"] = "no-referrer"
+    return _private(redirect(f"{reverse('reporter-report', kwargs={'token': token})}#{anchor}"))
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """No other site may learn the address (and so the token) from a Referer header.
+
+    Not "no-referrer": under it the browser sends `Origin: null` with the page's own forms,
+    and the CSRF check rightly refuses those.
+    """
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -128,10 +136,8 @@ def _page(
         ),
         "refusal": refusal,
     }
-    response = render(request, PAGE, context, status=status)
-    # The token is in the address: no cache may keep the page, no link may carry it away.
-    response["Referrer-Policy"] = "no-referrer"
-    return response
+    # The token is in the address: no cache may keep the page (never_cache), no link carry it.
+    return _private(render(request, PAGE, context, status=status))
 
 
 def _acknowledged_at(report: Report) -> datetime | None:
