@@ -1,71 +1,16 @@
 """A real SMTP client sends to `vulndesk smtpd`'s receiver on loopback; reports come out."""
 
 import smtplib
-import socket
-from collections.abc import Iterator
 from email import policy
-from email.message import EmailMessage
 
 import pytest
 from django.db import transaction
 
-from vulndesk.desk.management.commands.smtpd import start
-from vulndesk.desk.models import AuditEvent, InboundMessage, Project, Report
+from tests.intake.wire import ADDRESS, MAX_SIZE, mail, send
+from vulndesk.desk.models import AuditEvent, InboundMessage, Report
 from vulndesk.desk.services.intake import issue_reply_address
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ADDRESS = "security@emissary.example.org"
-MAX_SIZE = 64 * 1024
-
-
-def free_port() -> int:
-    # Controller(port=0) cannot report the port it got, so ask the kernel for one first.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-@pytest.fixture
-def project() -> Project:
-    return Project.objects.create(
-        slug="emissary", name="Emissary", preset="envoy", security_email=ADDRESS
-    )
-
-
-@pytest.fixture
-def smtp(project: Project) -> Iterator[smtplib.SMTP]:
-    port = free_port()
-    controller = start("127.0.0.1", port, MAX_SIZE)
-    try:
-        with smtplib.SMTP("127.0.0.1", port, timeout=10) as client:
-            yield client
-    finally:
-        controller.stop()
-
-
-def mail(
-    subject: str = "XSS in the dashboard", body: str = "Steps: open /x?q=<svg>"
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = "Dana Reporter <dana@example.org>"
-    message["To"] = ADDRESS
-    message["Subject"] = subject
-    message["Message-ID"] = "<m1@example.org>"
-    message.set_content(body)
-    return message
-
-
-def send(client: smtplib.SMTP, raw: bytes, to: str = ADDRESS) -> tuple[int, bytes]:
-    """Send without smtplib's SIZE= hint, so the DATA limit is what is tested; the reply."""
-    client.ehlo()
-    assert client.mail("dana@example.org")[0] == 250
-    code, reply = client.rcpt(to)
-    if code != 250:
-        client.rset()
-        return code, reply
-    return client.data(raw)
 
 
 def test_a_plain_message_becomes_a_report_and_the_reply_names_it(smtp: smtplib.SMTP) -> None:
@@ -86,13 +31,16 @@ def test_a_plain_message_becomes_a_report_and_the_reply_names_it(smtp: smtplib.S
 
 def test_a_multipart_message_lists_its_attachment_and_keeps_it_raw(smtp: smtplib.SMTP) -> None:
     message = mail()
-    message.add_attachment(b"\x89PNG-proof", maintype="image", subtype="png", filename="poc.png")
+    png = b"\x89PNG\r\n\x1a\nproof"
+    message.add_attachment(png, maintype="image", subtype="png", filename="poc.png")
     assert send(smtp, message.as_bytes())[0] == 250
     report = Report.objects.get()
     assert report.description.startswith("Steps: open /x?q=<svg>")
-    assert "- `poc.png` (image/png, 10 bytes)" in report.description
+    assert "- `poc.png` (image/png, 13 bytes): attached to the report" in report.description
     stored = InboundMessage.objects.get()
-    assert stored.attachments == [{"name": "poc.png", "content_type": "image/png", "size": 10}]
+    assert stored.attachments == [
+        {"name": "poc.png", "content_type": "image/png", "size": 13, "kept": True}
+    ]
     assert b"poc.png" in bytes(stored.raw)
 
 

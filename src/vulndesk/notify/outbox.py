@@ -94,3 +94,40 @@ def _acknowledgement_body(report: Report) -> str:
         "notify/acknowledgement.txt",
         {"report": report, "team": report.project.policy().team.name, "next_step": next_step},
     )
+
+
+def queue_already_public_alert(report: Report) -> OutboundEmail | None:
+    """Alert the policy's list at once that a report is already public (EMI-4, VIT-3, KAR-13).
+
+    Once per report, however often a report is recorded as public; nothing when the policy
+    names no alert address. Call it in the transaction that records the report as public.
+    """
+    policy = report.project.policy()
+    alert_to = policy.intake.already_public_alert
+    if not alert_to:
+        return None
+    threshold = policy.public_disclosure.asap_if_cvss_at_least
+    with transaction.atomic():
+        email, created = OutboundEmail.objects.get_or_create(
+            report=report,
+            kind=OutboundEmail.Kind.ALREADY_PUBLIC_ALERT,
+            message=None,
+            defaults={
+                "to": alert_to,
+                "subject": f"{report.key} is already public: {report.title}"[:300],
+                "body": render_to_string(
+                    "notify/already_public_alert.txt",
+                    {
+                        "report": report,
+                        "team": policy.team.name,
+                        "threshold": threshold,
+                        "asap": threshold is not None
+                        and report.base_score is not None
+                        and report.base_score >= threshold,
+                    },
+                ),
+            },
+        )
+        if created:
+            send_outbound_email.enqueue(email.pk)
+    return email

@@ -1,13 +1,17 @@
 """Mail to a project's security address becomes a report, or threads onto the one it answers.
 
 Nothing that arrives is dropped: the raw bytes are kept, and mail the parser cannot fully read
-is flagged as malformed and still becomes a report with whatever could be read.
+is flagged as malformed and still becomes a report with whatever could be read. Attachments the
+allow-list accepts become the report's files; the rest stay only inside the raw message. One
+envelope sender may file at most MAX_MESSAGES_PER_SENDER messages an hour.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage, MIMEPart
 from email.parser import BytesParser
@@ -18,10 +22,19 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils import timezone
 
-from vulndesk.desk.models import ChannelChoices, InboundMessage, Project, ReplyAddress, Report
+from vulndesk.desk.models import (
+    ChannelChoices,
+    InboundMessage,
+    Project,
+    ReplyAddress,
+    Report,
+    ReporterMessage,
+)
 from vulndesk.desk.models.message import MAX_MESSAGE_BYTES
 from vulndesk.desk.services import audit
+from vulndesk.desk.services.attachments import MAX_ATTACHMENTS, Upload, attach, check_upload
 from vulndesk.desk.services.reports import create_report
 from vulndesk.lib.tokens import digest, new_token
 from vulndesk.notify.outbox import queue_acknowledgement
@@ -29,6 +42,11 @@ from vulndesk.notify.outbox import queue_acknowledgement
 REPLY_TOKEN_PREFIX = "vdm"  # noqa: S105  # the token's visible prefix, not a secret
 TITLE_LENGTH = 300  # Report.title
 NAME_LENGTH = 200  # Report.reporter_name
+ADDRESS_LENGTH = 320  # InboundMessage.envelope_from and envelope_to
+# A flood from one address is refused with a temporary failure, so a real sender's server
+# simply tries again later; what was accepted before stays filed.
+MAX_MESSAGES_PER_SENDER = 20
+FLOOD_WINDOW = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -42,9 +60,53 @@ class Recipient:
 class Delivery:
     message: InboundMessage
     report: Report
-    threaded: bool
+    # For a reply that threaded onto `report`: the thread message it became.
+    thread_message: ReporterMessage | None
     # For a new report: where the reporter's replies go. Shown once; only its digest is kept.
     reply_address: str
+
+    @property
+    def threaded(self) -> bool:
+        return self.thread_message is not None
+
+
+class SenderThrottled(Exception):
+    """The envelope sender has sent as many messages as one sender may in FLOOD_WINDOW."""
+
+    def __init__(self, sender: str, limit: int, retry_at: datetime) -> None:
+        self.retry_at = retry_at
+        who = f"<{sender}>" if sender else "the null sender <>"
+        super().__init__(
+            f"{who} has sent {limit} messages in the last hour, the most accepted from one "
+            f"sender; try again after {retry_at:%Y-%m-%d %H:%M} UTC"
+        )
+
+
+def sender_key(envelope_from: str) -> str:
+    """The envelope sender as stored and counted: Dana@… and dana@… are one sender."""
+    return envelope_from.strip().lower()[:ADDRESS_LENGTH]
+
+
+def check_flood(
+    envelope_from: str, *, pending: int = 0, limit: int = MAX_MESSAGES_PER_SENDER
+) -> None:
+    """Raise SenderThrottled if `pending` + 1 more messages would take the sender past `limit`.
+
+    `pending` counts the recipients the sender's current SMTP transaction already has, each of
+    which will be stored as a message of its own.
+    """
+    now = timezone.now()
+    recent = InboundMessage.objects.filter(
+        envelope_from=sender_key(envelope_from), received_at__gt=now - FLOOD_WINDOW
+    )
+    excess = recent.count() + pending + 1 - limit
+    if excess <= 0:
+        return
+    # Room for one more opens when the `excess`-th oldest message leaves the window.
+    times = recent.order_by("received_at").values_list("received_at", flat=True)
+    leaving = list(times[excess - 1 : excess])
+    retry_at = (leaving[0] if leaving else now) + FLOOD_WINDOW
+    raise SenderThrottled(sender_key(envelope_from), limit, retry_at)
 
 
 def find_recipient(address: str) -> Recipient | None:
@@ -74,10 +136,17 @@ def issue_reply_address(report: Report) -> str:
     return f"{local}+{raw}@{domain}"
 
 
-def receive(raw: bytes, *, envelope_from: str, envelope_to: str) -> Delivery:
+def receive(
+    raw: bytes,
+    *,
+    envelope_from: str,
+    envelope_to: str,
+    per_sender: int = MAX_MESSAGES_PER_SENDER,
+) -> Delivery:
     """Store one message to `envelope_to` and make or extend its report.
 
-    Raises ValueError when the message is too large or nobody at `envelope_to` takes reports.
+    Raises ValueError when the message is too large or nobody at `envelope_to` takes reports,
+    and SenderThrottled when its sender has sent `per_sender` messages in the last hour.
     """
     if len(raw) > MAX_MESSAGE_BYTES:
         raise ValueError(f"the message is {len(raw)} bytes; at most {MAX_MESSAGE_BYTES} are kept")
@@ -85,26 +154,34 @@ def receive(raw: bytes, *, envelope_from: str, envelope_to: str) -> Delivery:
     if recipient is None:
         raise ValueError(f"{envelope_to} is not the security address of any project")
     parsed = _parse(raw)
+    files = _judge(parsed.files)
     with transaction.atomic():
+        # The project's row serialises its mail on PostgreSQL, so two connections from one
+        # sender cannot both count the same last free place (SQLite's IMMEDIATE
+        # transactions serialise all writers already).
+        Project.objects.select_for_update().only("pk").get(pk=recipient.project.pk)
+        check_flood(envelope_from, limit=per_sender)
         message = InboundMessage.objects.create(
-            envelope_from=envelope_from[:320],
-            envelope_to=envelope_to[:320],
+            envelope_from=sender_key(envelope_from),
+            envelope_to=envelope_to[:ADDRESS_LENGTH],
             subject=parsed.subject[:1000],
             message_id=parsed.message_id[:1000],
             raw=raw,
-            attachments=parsed.attachments,
+            attachments=[file.record() for file in files],
             malformed=bool(parsed.problems),
             problem="; ".join(parsed.problems),
         )
         reply_address = ""
+        thread_message = None
         if recipient.report is not None:
             report = recipient.report
+            thread_message = _thread_message(report, message, parsed.body, files)
         else:
             name, address = _reporter(parsed.sender, envelope_from)
             report = create_report(
                 recipient.project,
                 title=_title(parsed.subject, address or envelope_from),
-                description=_description(parsed.body, parsed.attachments),
+                description=_description(parsed.body, files),
                 reporter_name=name,
                 reporter_email=address,
                 received_at=message.received_at,
@@ -114,6 +191,9 @@ def receive(raw: bytes, *, envelope_from: str, envelope_to: str) -> Delivery:
             reply_address = issue_reply_address(report)
             # Answered by the worker after the commit; a reply threads onto the report.
             queue_acknowledgement(report, reply_to=reply_address)
+        for file in files:
+            if file.kept_as:
+                attach(report, file.upload, file.kept_as, message=thread_message)
         message.report = report
         message.save(update_fields=["report"])
         audit.record(
@@ -126,13 +206,107 @@ def receive(raw: bytes, *, envelope_from: str, envelope_to: str) -> Delivery:
                 "from": message.envelope_from,
                 "to": message.envelope_to,
                 "bytes": len(raw),
-                "attachments": len(parsed.attachments),
-                "threaded": recipient.report is not None,
+                "attachments": len(files),
+                "attachments_kept": sum(1 for file in files if file.kept_as),
+                "threaded": thread_message is not None,
                 "malformed": message.malformed,
                 "problem": message.problem,
             },
         )
-    return Delivery(message, report, recipient.report is not None, reply_address)
+    return Delivery(message, report, thread_message, reply_address)
+
+
+def _thread_message(
+    report: Report, message: InboundMessage, body: str, files: list[_Judged]
+) -> ReporterMessage:
+    """The reporter's reply as a message on the report's thread, without the mail it quotes."""
+    refused = [file for file in files if not file.kept_as]
+    text = trim_quoted(body)
+    if refused:
+        text = "\n".join([text, "", _file_list(refused)]).strip()
+    thread_message = ReporterMessage.objects.create(
+        report=report,
+        from_reporter=True,
+        via=ReporterMessage.Via.MAIL,
+        inbound_message=message,
+        body=text,
+        created_at=message.received_at,
+    )
+    audit.record(
+        "reporter.message_added",
+        actor=None,
+        report=report,
+        data={
+            "message": thread_message.pk,
+            "via": thread_message.via,
+            "attachments": sum(1 for file in files if file.kept_as),
+        },
+    )
+    return thread_message
+
+
+# A line that introduces the quoted earlier mail: "On Mon, 23 Nov 2026, Dana wrote:" and the
+# same in a few languages mail clients commonly write.
+_ATTRIBUTION_END = re.compile(r"(wrote|schrieb|a écrit|escribió|scrisse)\s*:\s*$", re.IGNORECASE)
+_ATTRIBUTION_START = re.compile(r"^(On|Am|Le|El|Il)\s", re.IGNORECASE)
+_ORIGINAL_MESSAGE = re.compile(
+    r"^-{2,}\s*(Original Message|Ursprüngliche Nachricht)\s*-{2,}$", re.I
+)
+
+
+def trim_quoted(text: str) -> str:
+    """The reply without the earlier mail it quotes below itself.
+
+    Only what is clearly quoting goes: the trailing run of "> " lines with the "On … wrote:"
+    line that introduces it, or everything from an "-----Original Message-----" separator.
+    Quotes the reply answers between (inline replies) stay, as they give the answer its sense,
+    and a reply that is nothing but quotes is kept whole.
+    """
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if _ORIGINAL_MESSAGE.match(line.strip()):
+            lines = lines[:index]
+            break
+    end = len(lines)
+    while end and (not lines[end - 1].strip() or lines[end - 1].lstrip().startswith(">")):
+        end -= 1
+    if any(line.lstrip().startswith(">") for line in lines[end:]):
+        if end and _ATTRIBUTION_END.search(lines[end - 1]):
+            # Clients wrap a long attribution; its first line then starts with "On".
+            wrapped = not _ATTRIBUTION_START.match(lines[end - 1].strip())
+            end -= 1
+            if wrapped and end and _ATTRIBUTION_START.match(lines[end - 1].strip()):
+                end -= 1
+        lines = lines[:end]
+    return "\n".join(lines).strip() or text.strip()
+
+
+@dataclass(frozen=True)
+class _File:
+    name: str
+    content_type: str
+    content: bytes
+
+
+@dataclass(frozen=True)
+class _Judged:
+    upload: Upload
+    declared_type: str
+    # The allowed type the content is, if it is kept as an attachment; else why it is not.
+    kept_as: str | None
+    reason: str
+
+    def record(self) -> dict[str, Any]:
+        """What InboundMessage.attachments keeps about the file."""
+        item: dict[str, Any] = {
+            "name": self.upload.name,
+            "content_type": self.declared_type,
+            "size": len(self.upload.content),
+            "kept": self.kept_as is not None,
+        }
+        if self.kept_as is None:
+            item["reason"] = self.reason
+        return item
 
 
 @dataclass(frozen=True)
@@ -141,8 +315,32 @@ class _Parsed:
     message_id: str
     sender: str
     body: str
-    attachments: list[dict[str, Any]]
+    files: list[_File]
     problems: list[str]
+
+
+def _judge(files: list[_File]) -> list[_Judged]:
+    """Which files become the report's attachments, by the allow-list the form uses."""
+    judged: list[_Judged] = []
+    for file in files:
+        upload = Upload(file.name or "unnamed attachment", _claimed_type(file), file.content)
+        try:
+            if sum(1 for done in judged if done.kept_as) >= MAX_ATTACHMENTS:
+                raise ValueError(f"only the first {MAX_ATTACHMENTS} files of a message are kept")
+            kept_as = check_upload(upload)
+        except ValueError as exc:
+            judged.append(_Judged(upload, file.content_type, None, str(exc)))
+        else:
+            judged.append(_Judged(upload, file.content_type, kept_as, ""))
+    return judged
+
+
+def _claimed_type(file: _File) -> str:
+    # Mail clients label a file they do not know application/octet-stream; its name's
+    # extension is then the only claim there is.
+    if file.content_type == "application/octet-stream":
+        return mimetypes.guess_type(file.name)[0] or file.content_type
+    return file.content_type
 
 
 def _parse(raw: bytes) -> _Parsed:
@@ -151,30 +349,26 @@ def _parse(raw: bytes) -> _Parsed:
     subject = _header(message, "subject", problems)
     body_part = message.get_body(preferencelist=("plain", "html"))
     body = _text(body_part, problems) if body_part is not None else ""
-    attachments = []
+    files = []
     for part in message.walk():
         problems += [f"{type(d).__name__}: {d}".rstrip(": ") for d in part.defects]
         if part.is_multipart() or part is body_part:
             continue
         name = part.get_filename()
-        if name is None and part.get_content_disposition() != "attachment":
+        is_text = part.get_content_maintype() == "text"
+        if name is None and part.get_content_disposition() != "attachment" and is_text:
             if not body:  # a text part get_body did not choose is still the reporter's words
-                body = _text(part, problems) if part.get_content_maintype() == "text" else ""
+                body = _text(part, problems)
             continue
         payload = part.get_payload(decode=True)
-        attachments.append(
-            {
-                "name": name or "",
-                "content_type": part.get_content_type(),
-                "size": len(payload) if isinstance(payload, bytes) else 0,
-            }
-        )
+        content = payload if isinstance(payload, bytes) else b""
+        files.append(_File(name or "", part.get_content_type(), content))
     return _Parsed(
         subject=" ".join(subject.split()),
         message_id=_header(message, "message-id", problems).strip(),
         sender=_header(message, "from", problems),
         body=body.strip(),
-        attachments=attachments,
+        files=files,
         problems=list(dict.fromkeys(problems)),
     )
 
@@ -254,11 +448,17 @@ def _title(subject: str, sender: str) -> str:
     return title[:TITLE_LENGTH]
 
 
-def _description(body: str, attachments: list[dict[str, Any]]) -> str:
-    if not attachments:
+def _description(body: str, files: list[_Judged]) -> str:
+    if not files:
         return body
-    lines = [body, "", "Attachments (kept in the stored message, not opened):"]
-    for item in attachments:
-        name = item["name"].replace("`", "'") or "unnamed"
-        lines.append(f"- `{name}` ({item['content_type']}, {item['size']} bytes)")
-    return "\n".join(lines).strip()
+    return "\n".join([body, "", _file_list(files)]).strip()
+
+
+def _file_list(files: list[_Judged]) -> str:
+    lines = ["Attachments (all kept in the stored message):"]
+    for file in files:
+        name = file.upload.name.replace("`", "'")
+        line = f"- `{name}` ({file.declared_type}, {len(file.upload.content)} bytes)"
+        kept = "attached to the report" if file.kept_as else f"not attached: {file.reason}"
+        lines.append(f"{line}: {kept}")
+    return "\n".join(lines)

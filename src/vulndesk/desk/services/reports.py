@@ -14,6 +14,7 @@ from django.db.models import Max, Model
 from vulndesk.desk.models import ChannelChoices, CreditChoices, Project, Report
 from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.errors import StaleReportError
+from vulndesk.notify.outbox import queue_already_public_alert
 from vulndesk.process.lifecycle import (
     TRIAGE_FIELDS,
     DisclosureLevel,
@@ -125,6 +126,8 @@ def create_report(
                 **({"external_ref": report.external_ref} if report.external_ref else {}),
             },
         )
+        if report.is_publicly_disclosed:
+            queue_already_public_alert(report)  # at once, whatever the channel (EMI-4)
     return report
 
 

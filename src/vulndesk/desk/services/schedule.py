@@ -13,6 +13,7 @@ from django.utils import timezone
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.reports import check_fields, lock_report
+from vulndesk.notify.outbox import queue_already_public_alert
 from vulndesk.process.lifecycle import DisclosureLevel
 
 if TYPE_CHECKING:
@@ -139,11 +140,14 @@ def record_public_disclosure(
         "disclosure_level": DisclosureLevel.PUBLIC,
         "disclosure_level_reason": f"publicly disclosed at {url.strip()}",
     }
-    return _record(
-        report,
-        "report.publicly_disclosed",
-        fields,
-        actor=actor,
-        expected_version=expected_version,
-        refuse=already_public,
-    )
+    with transaction.atomic():
+        locked = _record(
+            report,
+            "report.publicly_disclosed",
+            fields,
+            actor=actor,
+            expected_version=expected_version,
+            refuse=already_public,
+        )
+        queue_already_public_alert(locked)  # at once (EMI-4, VIT-3, KAR-13)
+    return locked

@@ -1,0 +1,114 @@
+"""A reply to a report's reply address becomes a message on the reporter's thread."""
+
+import smtplib
+from email import policy
+
+import pytest
+from django.db import transaction
+
+from tests.desk.factories import make_member, make_user
+from tests.intake.wire import mail, send
+from vulndesk.desk.access import reports_visible_to
+from vulndesk.desk.models import Attachment, InboundMessage, Project, Report, ReporterMessage
+from vulndesk.desk.services.intake import issue_reply_address, trim_quoted
+
+PDF = b"%PDF-1.7\n%%EOF\n"
+REPLY = """Yes, it also works on /y, log attached.
+
+On Mon, 23 Nov 2026 at 09:00, Emissary Security <security+vdm_x@emissary.example.org> wrote:
+> thank you for your report. We have received it and filed it as EMISSARY-1.
+>
+> To add information, simply reply to this message.
+"""
+
+
+def reply_address(report: Report) -> str:
+    with transaction.atomic():
+        return issue_reply_address(report)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reply_becomes_a_thread_message_without_the_quoted_mail(smtp: smtplib.SMTP) -> None:
+    assert send(smtp, mail().as_bytes(policy=policy.SMTP))[0] == 250
+    report = Report.objects.get()
+    reply = mail("Re: XSS in the dashboard", REPLY, message_id="<m2@example.org>")
+    reply.add_attachment(PDF, maintype="application", subtype="pdf", filename="y.pdf")
+
+    code, _ = send(smtp, reply.as_bytes(policy=policy.SMTP), to=reply_address(report))
+
+    assert code == 250
+    message = ReporterMessage.objects.get()
+    assert (message.report, message.from_reporter, message.via) == (
+        report,
+        True,
+        ReporterMessage.Via.MAIL,
+    )
+    assert message.inbound_message == InboundMessage.objects.get(message_id="<m2@example.org>")
+    assert message.body == "Yes, it also works on /y, log attached."
+    attachment = Attachment.objects.get()
+    assert (attachment.report, attachment.message) == (report, message)
+    assert attachment.path.read_bytes() == PDF
+    report.refresh_from_db()
+    assert "/y" not in report.description  # the report's own text is not rewritten
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_refused_in_a_reply_is_named_on_the_thread(smtp: smtplib.SMTP) -> None:
+    assert send(smtp, mail().as_bytes(policy=policy.SMTP))[0] == 250
+    reply = mail("Re: XSS", "Here is the tool.", message_id="<m2@example.org>")
+    reply.add_attachment(b"MZ\x00\x01", maintype="application", subtype="x-msdownload",
+                         filename="tool.exe")  # fmt: skip
+    send(smtp, reply.as_bytes(policy=policy.SMTP), to=reply_address(Report.objects.get()))
+    body = ReporterMessage.objects.get().body
+    assert body.startswith("Here is the tool.\n\nAttachments (all kept in the stored message):")
+    assert "`tool.exe` (application/x-msdownload, 4 bytes): not attached: tool.exe is not" in body
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mail_files_a_private_report_in_received_with_no_thread_message(
+    smtp: smtplib.SMTP, project: Project
+) -> None:
+    """FOLIO-10, EMI-3: mail to the security address creates a private report in `received`;
+    its text is the description, not a thread message."""
+    alice, charlie = make_user("alice"), make_user("charlie")
+    make_member(project, alice)
+    assert send(smtp, mail().as_bytes(policy=policy.SMTP))[0] == 250
+    report = Report.objects.get()
+    assert report.state == "received"
+    assert report.is_embargoed
+    assert report.description == "Steps: open /x?q=<svg>"
+    assert not ReporterMessage.objects.exists()
+    assert list(reports_visible_to(alice)) == [report]
+    assert not reports_visible_to(charlie).exists()
+
+
+def test_an_attribution_and_the_quote_below_it_are_trimmed() -> None:
+    assert trim_quoted(REPLY) == "Yes, it also works on /y, log attached."
+
+
+def test_a_wrapped_attribution_is_trimmed_whole() -> None:
+    text = (
+        "Confirmed.\n\nOn Mon, Nov 23, 2026 at 9:00 AM Emissary Security <\n"
+        "security+vdm_x@emissary.example.org> wrote:\n\n> Can you confirm?\n"
+    )
+    assert trim_quoted(text) == "Confirmed."
+
+
+def test_quotes_answered_inline_stay() -> None:
+    text = "> Which version?\n1.13.9\n> Which OS?\nLinux\n"
+    assert trim_quoted(text) == text.strip()
+
+
+def test_an_original_message_separator_ends_the_reply() -> None:
+    text = "See below.\n\n-----Original Message-----\nFrom: security@emissary.example.org\nHi"
+    assert trim_quoted(text) == "See below."
+
+
+def test_a_reply_that_is_only_a_quote_is_kept_whole() -> None:
+    assert trim_quoted("> just the quote\n") == "> just the quote"
+
+
+def test_a_line_ending_in_wrote_that_introduces_no_quote_stays() -> None:
+    text = "The attacker wrote:\n\n    curl -d @payload /upload"
+    assert trim_quoted(text) == text
