@@ -122,6 +122,19 @@ def test_an_already_public_import_starts_on_the_public_path(people: People) -> N
     assert not Deadline.objects.running().filter(report=report, asap=True).exists()
 
 
+def test_an_already_public_import_alerts_the_policys_list_at_once(people: People) -> None:
+    """EMI-4, VIT-3: whatever the channel, the alert list hears of it when it is filed."""
+    make_member(make_project("vitess"), people.cast.alice, TeamRole.SECURITY_TEAM)
+    response = people.alice.post(
+        "/projects/vitess/reports",
+        jira_report(public_disclosure_url="https://github.com/vitessio/vitess/issues/7"),
+    )
+    alert = OutboundEmail.objects.get(
+        report=filed(response), kind=OutboundEmail.Kind.ALREADY_PUBLIC_ALERT
+    )
+    assert alert.to == "cncf-vitess-maintainers@lists.cncf.io"
+
+
 def test_a_published_third_party_vulnerability_is_recorded_as_such(people: People) -> None:
     """FOLIO-Q6: a dependency's vulnerability already published upstream."""
     response = people.alice.post(
