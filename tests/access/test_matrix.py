@@ -212,6 +212,14 @@ ENDPOINTS: list[Endpoint] = [
         data=lambda w, o: {"body": "Which version did you test?"},
     ),
     Endpoint(
+        "report-private-handling",
+        "POST",
+        "t",
+        report_url("report-private-handling"),
+        data=lambda w, o: {"action": "agreed", "version": version(w, o)},
+        refused_for=frozenset(OBJECTS),  # none of them is public: there is nothing to answer
+    ),
+    Endpoint(
         "report-attachment",
         "GET",
         "v",
@@ -259,6 +267,15 @@ ENDPOINTS: list[Endpoint] = [
         lambda w, o: reverse("reporter-message-add", kwargs={"token": w.reporter_tokens[o]}),
         public=True,
         data=lambda w, o: {"body": "It also crashes with two headers."},
+    ),
+    Endpoint(
+        "reporter-private-handling",
+        "POST",
+        "r",
+        lambda w, o: reverse("reporter-private-handling", kwargs={"token": w.reporter_tokens[o]}),
+        public=True,
+        data=lambda w, o: {"answer": "agreed"},
+        refused_for=frozenset({"embargoed"}),  # not public, so never asked
     ),
     Endpoint(
         "reporter-credit",

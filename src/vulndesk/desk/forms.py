@@ -85,6 +85,13 @@ class TransitionForm(ReportForm):
     )
 
 
+class PrivateHandlingForm(ReportForm):
+    """Ask the one who made it public to go private, or record their answer (EMI-5, KAR-14)."""
+
+    id_prefix = "private"
+    action = forms.ChoiceField(choices=[("ask", "ask"), ("agreed", "agreed"), ("denied", "denied")])
+
+
 # --- CVSS ----------------------------------------------------------------------------------
 
 

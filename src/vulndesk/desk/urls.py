@@ -37,6 +37,11 @@ urlpatterns = [
     path("r/<str:token>/", reporter.reporter_report, name="reporter-report"),
     path("r/<str:token>/messages/", reporter.reporter_message_add, name="reporter-message-add"),
     path("r/<str:token>/credit/", reporter.reporter_credit, name="reporter-credit"),
+    path(
+        "r/<str:token>/private-handling/",
+        reporter.reporter_private_handling,
+        name="reporter-private-handling",
+    ),
     path("report/", intake.report_new_choose, name="report-new-choose"),
     path("report/<slug:project>/", intake.report_new, name="report-new"),
     path("reports/<slug:project>/<int:number>/", reports.report_detail, name="report-detail"),
@@ -84,6 +89,11 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/attachments/<int:pk>/",
         reports.attachment_download,
         name="report-attachment",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/private-handling/",
+        actions.private_handling,
+        name="report-private-handling",
     ),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

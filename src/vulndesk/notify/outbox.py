@@ -92,7 +92,7 @@ def _acknowledgement_body(report: Report) -> str:
         next_step = NextStep(running.name.replace("_", " "), running.due_at)
     return render_to_string(
         "notify/acknowledgement.txt",
-        {"report": report, "team": report.project.policy().team.name, "next_step": next_step},
+        {"report": report, "team": _team(report), "next_step": next_step},
     )
 
 

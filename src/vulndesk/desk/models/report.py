@@ -75,6 +75,14 @@ class CreditChoices(models.TextChoices):
     ANONYMOUS = "anonymous"
 
 
+class PrivateHandlingChoices(models.TextChoices):
+    """Whether the one who made it public agreed to private handling after all (EMI-5, KAR-14)."""
+
+    ASKED = "asked", "asked, no answer yet"
+    AGREED = "agreed", "agreed to private handling"
+    DENIED = "denied", "denied private handling"
+
+
 class ScopeChoices(models.TextChoices):
     APP_SPECIFIC = "app_specific", "App-specific"
     SYSTEM_WIDE = "system_wide", "System-wide"
@@ -156,6 +164,9 @@ class Report(models.Model):
         null=True, blank=True, help_text="set when the vulnerability is already public"
     )
     public_disclosure_url = models.URLField(blank=True)
+    private_handling = models.CharField(
+        max_length=10, choices=PrivateHandlingChoices.choices, blank=True
+    )
     third_party = models.BooleanField(
         default=False,
         help_text="a published vulnerability of a third-party dependency (FOLIO-Q6)",
@@ -284,6 +295,15 @@ class Report(models.Model):
     def is_publicly_disclosed(self) -> bool:
         return self.public_disclosure_at is not None
 
+    @property
+    def on_public_path(self) -> bool:
+        """Handled as a public disclosure: public, and its reporter did not agree to go private.
+
+        A reporter who agrees (EMI-5, KAR-14) gives the team the private timelines back; one who
+        denies keeps the report on the public track (EMI-6, KAR-15).
+        """
+        return self.is_publicly_disclosed and self.private_handling != PrivateHandlingChoices.AGREED
+
     def handling(self) -> Handling:
         """What the project's policy lets the team do with this report, and why."""
         return handling(
@@ -291,7 +311,7 @@ class Report(models.Model):
             score=self.base_score,
             severity=self.effective_severity,
             assessed_risk=self.assessed_risk or None,
-            public=self.is_publicly_disclosed,
+            public=self.on_public_path,
         )
 
     def triage_filled(self) -> frozenset[str]:

@@ -45,7 +45,7 @@ def report_facts(report: Report, rows: Mapping[str, Deadline]) -> ReportFacts:
             "public_disclosure": report.release_date,
             "merge": report.planned_merge_at,
         },
-        public_disclosure=report.public_disclosure_at,
+        public_disclosure=report.public_disclosure_at if report.on_public_path else None,
         cvss_score=report.base_score,
         concluded=report.current_state in CONCLUDED,
         met=met,

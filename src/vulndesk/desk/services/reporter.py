@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 
-from vulndesk.desk.models import CreditChoices, Report, ReporterMessage
-from vulndesk.desk.services import audit
+from vulndesk.desk.models import CreditChoices, PrivateHandlingChoices, Report, ReporterMessage
+from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.attachments import MAX_ATTACHMENTS, Upload, attach, check_upload
 from vulndesk.desk.services.intake import issue_reply_address
 from vulndesk.desk.services.reports import lock_report
@@ -112,5 +112,82 @@ def set_credit(report: Report, *, kind: str, name: str, actor: User | None) -> R
             actor=actor,
             report=locked,
             data={"kind": kind, "name": name, "previous": previous},
+        )
+    return locked
+
+
+ASK_TO_GO_PRIVATE = (
+    "This vulnerability is already public. Could it still be handled through our private "
+    "disclosure process, for example because the full exploit details are not published yet? "
+    "Please answer with the buttons on your private link, or by replying."
+)
+ANSWERS: dict[str, str] = {
+    PrivateHandlingChoices.AGREED: "Yes: it can be handled privately.",
+    PrivateHandlingChoices.DENIED: "No: it stays public.",
+}
+
+
+def ask_to_go_private(
+    report: Report, *, actor: User, expected_version: int | None = None
+) -> Report:
+    """Ask whoever made it public whether it can go private after all (EMI-5, KAR-14)."""
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        if not locked.project.policy().public_disclosure.ask_reporter_to_go_private:
+            raise ValueError(
+                f"the {locked.project.preset} policy does not ask reporters to go private"
+            )
+        if not locked.is_publicly_disclosed:
+            raise ValueError(f"{locked.key} is not public: there is nothing to take private")
+        if locked.private_handling:
+            raise ValueError(
+                f"the reporter was asked already ({locked.get_private_handling_display()})"
+            )
+        locked.private_handling = PrivateHandlingChoices.ASKED
+        locked.version += 1
+        locked.save(update_fields=["private_handling", "version", "updated_at"])
+        message = post_to_reporter(locked, author=actor, body=ASK_TO_GO_PRIVATE)
+        audit.record(
+            "report.private_handling_asked",
+            actor=actor,
+            report=locked,
+            data={"message": message.pk},
+        )
+    return locked
+
+
+def record_private_handling(
+    report: Report, answer: str, *, actor: User | None, expected_version: int | None = None
+) -> Report:
+    """The answer to EMI-5's question; `actor` None is the reporter on their private link.
+
+    Agreed gives the report its private timelines back; denied keeps it on the public track,
+    where the policy may make every timeline ASAP (EMI-6, EMI-14, KAR-15).
+    """
+    if answer not in ANSWERS:
+        raise ValueError(f"answer: choose {' or '.join(ANSWERS)}")
+    with transaction.atomic():
+        locked = lock_report(report, expected_version)
+        if not locked.is_publicly_disclosed:
+            raise ValueError(f"{locked.key} is not public: there is nothing to take private")
+        if actor is None and locked.private_handling != PrivateHandlingChoices.ASKED:
+            raise ValueError("answer: the team has not asked, or you answered already")
+        previous = locked.private_handling
+        locked.private_handling = answer
+        locked.version += 1
+        locked.save(update_fields=["private_handling", "version", "updated_at"])
+        if actor is None:
+            ReporterMessage.objects.create(
+                report=locked,
+                from_reporter=True,
+                body=ANSWERS[answer],
+                via=ReporterMessage.Via.LINK,
+            )
+        deadlines.refresh(locked)
+        audit.record(
+            "report.private_handling_answered",
+            actor=actor,
+            report=locked,
+            data={"answer": answer, "previous": previous, "by": "team" if actor else "reporter"},
         )
     return locked

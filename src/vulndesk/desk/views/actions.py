@@ -27,6 +27,7 @@ from vulndesk.desk.forms import (
     AffectForm,
     CommentForm,
     CvssForm,
+    PrivateHandlingForm,
     RemoveAffectForm,
     ReporterReplyForm,
     ReportForm,
@@ -39,7 +40,11 @@ from vulndesk.desk.services.affects import add_affect, remove_affect
 from vulndesk.desk.services.comments import add_comment
 from vulndesk.desk.services.errors import StaleReportError
 from vulndesk.desk.services.noise import mark_duplicate, reject
-from vulndesk.desk.services.reporter import post_to_reporter
+from vulndesk.desk.services.reporter import (
+    ask_to_go_private,
+    post_to_reporter,
+    record_private_handling,
+)
 from vulndesk.desk.services.reports import record_triage, score_report
 from vulndesk.desk.services.transitions import transition
 from vulndesk.desk.views.common import acting_user
@@ -61,6 +66,7 @@ ANCHORS = {
     "duplicate": "noise",
     "reject": "noise",
     "reply": "reporter",
+    "private": "handling",
 }
 
 
@@ -290,3 +296,23 @@ def reporter_reply(request: HttpRequest, project: str, number: int) -> HttpRespo
         return f"Message added to {report.key}'s thread; the reporter reads it on their link."
 
     return _act(request, report, "reply", form, change, field="body")
+
+
+@login_required
+@require_POST
+@never_cache
+def private_handling(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    report = _report(request, project, number, can_message_reporter)
+    form = PrivateHandlingForm(request.POST, version=report.version)
+
+    def change() -> str:
+        action, version = form.cleaned_data["action"], form.cleaned_data["version"]
+        if action == "ask":
+            ask_to_go_private(report, actor=acting_user(request), expected_version=version)
+            return "The reporter was asked whether it can be handled privately."
+        done = record_private_handling(
+            report, action, actor=acting_user(request), expected_version=version
+        )
+        return f"Recorded: the reporter {done.get_private_handling_display()}."
+
+    return _act(request, report, "private", form, change)

@@ -28,6 +28,7 @@ from vulndesk.desk.forms import (
     AffectForm,
     CommentForm,
     CvssForm,
+    PrivateHandlingForm,
     ReporterReplyForm,
     TransitionForm,
     TriageForm,
@@ -117,6 +118,7 @@ def blank_forms(
         page_forms["comment"] = CommentForm()
     if may["reply"]:
         page_forms["reply"] = ReporterReplyForm()
+        page_forms["private"] = PrivateHandlingForm(version=report.version)
     return page_forms
 
 
@@ -154,6 +156,7 @@ def render_report_page(
     context = {
         "report": report,
         "handling": report.handling(),
+        "asks_to_go_private": report.project.policy().public_disclosure.ask_reporter_to_go_private,
         "deadlines": deadlines,
         "events": report.audit_events.select_related("actor").order_by("seq"),
         "comments": report.comments.select_related("author").order_by("created_at", "pk"),

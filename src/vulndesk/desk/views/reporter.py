@@ -16,10 +16,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from vulndesk.desk.access import report_for_reporter_link
-from vulndesk.desk.models import Report
+from vulndesk.desk.models import PrivateHandlingChoices, Report
 from vulndesk.desk.report_form import CreditForm, ReporterMessageForm
 from vulndesk.desk.services.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
-from vulndesk.desk.services.reporter import post_from_reporter, set_credit
+from vulndesk.desk.services.reporter import (
+    post_from_reporter,
+    record_private_handling,
+    set_credit,
+)
 from vulndesk.notify.models import OutboundEmail
 
 PAGE = "desk/reporter_report.html"
@@ -72,6 +76,21 @@ def reporter_credit(request: HttpRequest, token: str) -> HttpResponse:
     return _back(token, "credit")
 
 
+@require_POST
+@never_cache
+def reporter_private_handling(request: HttpRequest, token: str) -> HttpResponse:
+    """The reporter answers EMI-5's question: may the team handle it privately after all?"""
+    report = report_for_reporter_link(token)
+    answer = request.POST.get("answer", "")
+    try:
+        record_private_handling(report, answer, actor=None)
+    except ValueError as exc:
+        refusal = str(exc).removeprefix("answer: ")
+        return _page(request, token, report, status=400, refusal=refusal)
+    messages.success(request, "Thank you: your answer reached the team.")
+    return _back(token, "status")
+
+
 def _back(token: str, anchor: str) -> HttpResponse:
     return _private(redirect(f"{reverse('reporter-report', kwargs={'token': token})}#{anchor}"))
 
@@ -112,6 +131,7 @@ def _page(
         "credit_kind": report.get_credit_kind_display() if report.credit_kind else "",
         "credit_name": report.credit_name,
         "team": report.project.policy().team.name,
+        "asked_to_go_private": report.private_handling == PrivateHandlingChoices.ASKED,
     }
     thread = [
         {
