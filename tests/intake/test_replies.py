@@ -53,6 +53,37 @@ def test_a_reply_becomes_a_thread_message_without_the_quoted_mail(smtp: smtplib.
 
 
 @pytest.mark.django_db(transaction=True)
+def test_an_html_only_reply_loses_its_blockquoted_mail_too(smtp: smtplib.SMTP) -> None:
+    assert send(smtp, mail().as_bytes(policy=policy.SMTP))[0] == 250
+    reply = mail("Re: XSS", message_id="<m2@example.org>")
+    reply.set_content(
+        "<div>It works on <b>/y</b> too.</div><div>Dana</div>"
+        '<div class="gmail_quote">On Mon, 23 Nov 2026, Emissary Security wrote:<br>'
+        "<blockquote><p>We have received it.</p><blockquote>Nested</blockquote></blockquote>"
+        "</div>",
+        subtype="html",
+    )
+    raw = reply.as_bytes(policy=policy.SMTP)
+    send(smtp, raw, to=reply_address(Report.objects.get()))
+    assert ReporterMessage.objects.get().body == "It works on /y too.\n\nDana"
+    stored = InboundMessage.objects.get(message_id="<m2@example.org>")
+    assert bytes(stored.raw) == raw  # the quote is kept in the stored mail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_report_in_html_keeps_what_it_quotes_as_quote_lines(smtp: smtplib.SMTP) -> None:
+    message = mail()
+    message.set_content(
+        "<p>Forwarding what a user sent us:</p>"
+        "<blockquote>Question<blockquote>Earlier</blockquote>Tail</blockquote>",
+        subtype="html",
+    )
+    assert send(smtp, message.as_bytes(policy=policy.SMTP))[0] == 250
+    description = Report.objects.get().description
+    assert description == "Forwarding what a user sent us:\n\n> Question\n> > Earlier\n> Tail"
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_file_refused_in_a_reply_is_named_on_the_thread(smtp: smtplib.SMTP) -> None:
     assert send(smtp, mail().as_bytes(policy=policy.SMTP))[0] == 250
     reply = mail("Re: XSS", "Here is the tool.", message_id="<m2@example.org>")

@@ -96,7 +96,7 @@ def test_vit_3_a_report_filed_public_alerts_the_maintainers_list_with_what_they_
 def test_emi_4_a_report_filed_public_through_the_form_alerts_at_once(
     sink: Sink, client: Client
 ) -> None:
-    vitess = project("vitess")
+    vitess = project("vitess", policy_overrides={"intake": {"channels": ["web_form"]}})
     response = client.post(
         reverse("report-new", kwargs={"project": vitess.slug}),
         {

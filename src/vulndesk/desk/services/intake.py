@@ -396,39 +396,64 @@ def _text(part: MIMEPart, problems: list[str]) -> str:
 
 
 class _TextOfHtml(HTMLParser):
-    """Only the text between the tags; nothing of the markup survives to be rendered."""
+    """Only the text between the tags; nothing of the markup survives to be rendered.
+
+    Text inside <blockquote> (how HTML mail quotes the earlier mail) is marked, so that it
+    becomes "> " lines as in plain-text mail, and a reply's quote can be trimmed alike.
+    """
 
     BLOCKS = {"p", "div", "br", "li", "tr", "pre", "h1", "h2", "h3", "h4", "h5", "h6"}
     HIDDEN = {"script", "style", "head", "title"}
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.chunks: list[str] = []
+        # Each piece of text with the number of blockquotes around it.
+        self.chunks: list[tuple[str, int]] = []
         self.hidden = 0
+        self.quoted = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in self.HIDDEN:
             self.hidden += 1
+        elif tag == "blockquote":
+            self.chunks.append(("\n", self.quoted))
+            self.quoted += 1
         elif tag in self.BLOCKS:
-            self.chunks.append("\n\n" if tag == "p" else "\n")
+            self.chunks.append(("\n\n" if tag == "p" else "\n", self.quoted))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in self.HIDDEN:
             self.hidden = max(0, self.hidden - 1)
+        elif tag == "blockquote":
+            self.quoted = max(0, self.quoted - 1)
+            self.chunks.append(("\n", self.quoted))
         elif tag in self.BLOCKS:
-            self.chunks.append("\n")
+            self.chunks.append(("\n", self.quoted))
 
     def handle_data(self, data: str) -> None:
         if not self.hidden:
-            self.chunks.append(data)
+            self.chunks.append((data, self.quoted))
+
+    def lines(self) -> list[str]:
+        """The text line by line, each quoted line starting with "> " per blockquote."""
+        lines: list[tuple[str, int]] = [("", 0)]
+        for chunk, quoted in self.chunks:
+            for index, piece in enumerate(chunk.split("\n")):
+                if index:
+                    lines.append(("", 0))
+                text, depth = lines[-1]
+                # A line is as deep in quotes as the first text on it.
+                lines[-1] = (text + piece, depth if text.strip() else quoted)
+        return [
+            "> " * depth + " ".join(text.split()) if text.strip() else "" for text, depth in lines
+        ]
 
 
 def _html_to_text(html: str) -> str:
     parser = _TextOfHtml()
     parser.feed(html)
     parser.close()
-    lines = (" ".join(line.split()) for line in "".join(parser.chunks).splitlines())
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(parser.lines())).strip()
 
 
 def _reporter(sender: str, envelope_from: str) -> tuple[str, str]:
