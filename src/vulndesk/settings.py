@@ -240,6 +240,8 @@ EMAIL_HOST_PASSWORD = os.environ.get("VULNDESK_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("VULNDESK_EMAIL_TLS", False)
 EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("VULNDESK_FROM_EMAIL", "vulndesk@localhost")
+# Where people reach this desk, for links in mail the worker sends (no request to ask there).
+BASE_URL = os.environ.get("VULNDESK_BASE_URL", "").rstrip("/")
 
 # A request body over 1 MiB is refused before any view reads it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

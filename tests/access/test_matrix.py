@@ -372,7 +372,8 @@ NOT_IN_MATRIX: dict[str, str] = {
     "api:api-root": "the API's index, no data",
     "api:openapi-json": "the API's description, public; tests/api/test_docs.py",
     "api:openapi-view": "the API's documentation page, public; tests/api/test_docs.py",
-    "report-new-choose": "public: the projects taking reports; tests/desk/test_report_form.py",
+    "how-to-report": "public: each project's open channels; tests/desk/test_channels.py",
+    "security-txt": "public: the same channels for tools; tests/desk/test_channels.py",
     "report-new": "public: the report form shows no report; tests/desk/test_report_form.py",
 }
 

@@ -13,11 +13,13 @@ from vulndesk.desk.services.reporter import post_to_reporter
 from vulndesk.desk.services.reporter_links import issue_reporter_link
 from vulndesk.desk.services.reports import create_report
 
+FORM = {"intake": {"channels": ["web_form"]}}
+
 
 def test_a_reporter_files_a_report_with_a_file_and_gets_the_key_and_private_link(
     page: Page, screenshot: Screenshot, browser_problems: list[str], tmp_path: Path
 ) -> None:
-    make_project("emissary", preset="envoy")
+    make_project("emissary", preset="envoy", policy_overrides=FORM)
     proof = tmp_path / "proof.txt"
     proof.write_text("curl -v http://localhost:8080/static/..%2fetc/passwd\n")
 

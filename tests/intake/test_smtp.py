@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 
 from tests.intake.wire import ADDRESS, MAX_SIZE, mail, send
-from vulndesk.desk.models import AuditEvent, InboundMessage, Report
+from vulndesk.desk.models import AuditEvent, InboundMessage, Project, Report
 from vulndesk.desk.services.intake import issue_reply_address
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,3 +132,21 @@ def test_malformed_mime_is_stored_raw_flagged_and_still_filed(smtp: smtplib.SMTP
     assert report.title == "Broken"
     received = AuditEvent.objects.get(action="mail.received")
     assert received.data["malformed"] is True
+
+
+def test_folio_q1_a_project_that_closes_mail_refuses_new_reports_but_keeps_its_threads(
+    smtp: smtplib.SMTP, project: Project
+) -> None:
+    assert send(smtp, mail().as_bytes())[0] == 250
+    report = Report.objects.get()
+    with transaction.atomic():
+        reply_to = issue_reply_address(report)
+    project.policy_overrides = {"intake": {"channels": ["web_form"]}}
+    project.save()
+    code, reply = send(smtp, mail("Another one").as_bytes())
+    assert code == 550
+    assert b"is not the security address of any project" in reply
+    # A reporter already in a thread is still heard.
+    assert send(smtp, mail("Re: XSS", "Also /z").as_bytes(), to=reply_to)[0] == 250
+    assert Report.objects.count() == 1
+    assert InboundMessage.objects.filter(report=report).count() == 2

@@ -72,8 +72,9 @@ def alerts(sink: Sink) -> list[str]:
 
 
 def test_vit_3_a_report_filed_public_alerts_the_maintainers_list_with_what_they_need(
-    sink: Sink,
+    sink: Sink, settings: LazySettings
 ) -> None:
+    settings.BASE_URL = "https://security.example.org"
     report = file_public(project("vitess"))
     assert sink.received == []  # the worker sends it, not the request
 
@@ -87,7 +88,7 @@ def test_vit_3_a_report_filed_public_alerts_the_maintainers_list_with_what_they_
     assert "Title:       SQL injection in vtgate" in body
     assert "Reported by: Dana Reporter <dana@example.org>\nChannel:     Entered by the team" in body
     assert f"Public at:   {PUBLIC_URL}" in body
-    assert f"On the desk: {report.get_absolute_url()}" in body
+    assert f"On the desk: https://security.example.org{report.get_absolute_url()}\n" in body
     assert "ASAP once the report is scored at CVSS 4.0 or more; it is not scored yet." in body
     assert "Already on the public tracker." not in body  # only what the list needs to act
     assert OutboundEmail.objects.get().sent_at is not None

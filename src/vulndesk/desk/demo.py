@@ -34,6 +34,8 @@ class DemoProject:
     lines: tuple[tuple[str, str, str], ...]  # (name, status, latest version)
 
 
+DEMO_CHANNELS = ["email", "web_form"]
+
 PROJECTS = (
     DemoProject(
         "envoy",
@@ -233,7 +235,15 @@ def demo_totp_device() -> TOTPDevice | None:
 
 
 def demo_project(spec: DemoProject, user: User) -> Project:
-    project = Project.objects.create(slug=spec.slug, name=spec.name, preset=spec.preset)
+    # Every demo project takes mail and the form, whatever its preset names, so that the
+    # demo shows both ways in; a real project opens what its policy says.
+    project = Project.objects.create(
+        slug=spec.slug,
+        name=spec.name,
+        preset=spec.preset,
+        security_email=f"security@{spec.slug}.example.org",
+        policy_overrides={"intake": {"channels": DEMO_CHANNELS}},
+    )
     for name, status, latest in spec.lines:
         ReleaseLine.objects.create(
             project=project, name=name, branch=name, status=status, latest_version=latest

@@ -42,7 +42,8 @@ urlpatterns = [
         reporter.reporter_private_handling,
         name="reporter-private-handling",
     ),
-    path("report/", intake.report_new_choose, name="report-new-choose"),
+    path("report/", intake.how_to_report, name="how-to-report"),
+    path(".well-known/security.txt", intake.security_txt, name="security-txt"),
     path("report/<slug:project>/", intake.report_new, name="report-new"),
     path("reports/<slug:project>/<int:number>/", reports.report_detail, name="report-detail"),
     path(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -120,6 +121,7 @@ def queue_already_public_alert(report: Report) -> OutboundEmail | None:
                     {
                         "report": report,
                         "team": policy.team.name,
+                        "base_url": settings.BASE_URL,
                         "threshold": threshold,
                         "asap": threshold is not None
                         and report.base_score is not None

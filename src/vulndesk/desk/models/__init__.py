@@ -4,7 +4,7 @@ from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
 from vulndesk.desk.models.distributor import Distributor, DistributorNotice
 from vulndesk.desk.models.message import InboundMessage, ReplyAddress
-from vulndesk.desk.models.project import Project, ReleaseLine, ReleaseLineStatus
+from vulndesk.desk.models.project import IntakeChannels, Project, ReleaseLine, ReleaseLineStatus
 from vulndesk.desk.models.report import (
     EMBARGOED,
     Affect,
@@ -49,6 +49,7 @@ __all__ = [
     "FixTeamMember",
     "FormSubmission",
     "InboundMessage",
+    "IntakeChannels",
     "LayerChoices",
     "PrivateHandlingChoices",
     "Project",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -11,6 +12,19 @@ if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
     from vulndesk.process.policy import Policy
+
+
+@dataclass(frozen=True)
+class IntakeChannels:
+    """How the public reaches a project's security team now (FOLIO-11, FOLIO-Q1)."""
+
+    email: str  # the address that files mail as reports; "" when mail is not taken
+    form: bool  # the public report form
+    already_public_to: str  # whom to tell at once about a public vulnerability (VIT-3, KAR-13)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.email) or self.form
 
 
 class Project(models.Model):
@@ -42,6 +56,16 @@ class Project(models.Model):
         from vulndesk.process.policy import resolve_policy
 
         return resolve_policy(self.preset, self.policy_overrides)
+
+    def intake_channels(self) -> IntakeChannels:
+        """The policy's channels that this project can open: mail needs an address to take it."""
+        intake = self.policy().intake
+        email = self.security_email if "email" in intake.channels else ""
+        return IntakeChannels(
+            email=email,
+            form="web_form" in intake.channels,
+            already_public_to=intake.already_public_alert or email,
+        )
 
     def security_team_roles(self) -> list[str]:
         """The team roles that put someone on the security team: some policies make every
