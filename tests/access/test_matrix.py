@@ -212,6 +212,9 @@ ENDPOINTS: list[Endpoint] = [
         data=lambda w, o: {"body": "Which version did you test?"},
     ),
     Endpoint(
+        "report-reporter-links-revoke", "POST", "t", report_url("report-reporter-links-revoke")
+    ),
+    Endpoint(
         "report-private-handling",
         "POST",
         "t",

@@ -247,3 +247,22 @@ def test_a_link_shows_its_own_thread_and_no_other(client: Client, cast: Cast, to
     assert "about the crash" in html
     assert CRASH_TITLE in html
     assert "about the leak only" not in html
+
+
+def test_the_team_revokes_the_reporters_links_and_the_link_opens_nothing(
+    client: Client, cast: Cast, token: str
+) -> None:
+    _, second = issue_reporter_link(cast.crash, actor=cast.alice)
+    sign_in(client, cast.alice)
+    assert "2 live" in client.get(team_page(cast)).content.decode()
+    revoke = reverse(
+        "report-reporter-links-revoke", kwargs={"project": "emissary", "number": cast.crash.number}
+    )
+    response = client.post(revoke)
+    assert response.status_code == 302
+    assert "none live" in client.get(team_page(cast)).content.decode()
+    client.logout()
+    for revoked in (token, second):
+        assert client.get(url("reporter-report", revoked)).status_code == 404
+    events = AuditEvent.objects.filter(action="reporter_link.revoked", actor=cast.alice)
+    assert events.count() == 2

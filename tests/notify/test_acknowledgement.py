@@ -1,6 +1,7 @@
 """The reporter is answered by the worker, through a real SMTP server on loopback (issue 4, 3)."""
 
 import io
+import re
 import socket
 from collections.abc import Iterator
 from email import message_from_bytes, policy
@@ -11,11 +12,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import LazySettings
 from django.core.management import call_command
+from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from tests.desk.factories import make_report
-from vulndesk.desk.models import Deadline, Project, Report
+from vulndesk.desk.models import Deadline, Project, Report, ReporterLink
 from vulndesk.desk.services.intake import Delivery, receive
+from vulndesk.lib.tokens import digest
 from vulndesk.notify.models import OutboundEmail
 from vulndesk.notify.outbox import queue_acknowledgement
 from vulndesk.notify.tasks import send_outbound_email
@@ -88,6 +91,10 @@ def mail_in(subject: str = "XSS in the dashboard", to: str = ADDRESS) -> Deliver
     message["Subject"] = subject
     message.set_content("Steps: open /x?q=<svg>")
     return receive(message.as_bytes(), envelope_from="dana@example.org", envelope_to=to)
+
+
+def text(sent: EmailMessage) -> str:
+    return str(sent.get_content()).replace("\r\n", "\n")
 
 
 def run_worker() -> None:
@@ -201,3 +208,33 @@ def test_without_an_acknowledgement_deadline_in_the_policy_it_just_sends(sink: S
     assert len(sink.received) == 1
     assert not Deadline.objects.filter(report=report, name="acknowledged").exists()
     assert OutboundEmail.objects.get().sent_at is not None
+
+
+@pytest.mark.usefixtures("project")
+def test_a_reporter_by_mail_gets_a_private_link_made_at_sending_and_never_stored(
+    sink: Sink, settings: LazySettings, client: Client
+) -> None:
+    settings.BASE_URL = "https://security.example.org"
+    sink.refuse = True
+    report = mail_in().report
+    run_worker()
+    assert not ReporterLink.objects.exists()  # the refused attempt kept no link nobody got
+
+    sink.refuse = False
+    assert send_outbound_email.call(OutboundEmail.objects.get().pk) == "sent"
+    [sent] = sink.received
+    found = re.search(r"https://security\.example\.org(/r/(vdr_[\w-]+)/)", text(sent))
+    assert found is not None
+    path, token = found.groups()
+    assert client.get(path).status_code == 200
+    assert report.key in client.get(path).content.decode()
+    assert ReporterLink.objects.get().token_digest == digest(token)
+    assert token not in OutboundEmail.objects.get().body  # only the digest is kept
+
+
+@pytest.mark.usefixtures("project")
+def test_without_a_base_url_no_link_is_made(sink: Sink) -> None:
+    mail_in()
+    run_worker()
+    assert "/r/" not in text(sink.received[0])
+    assert not ReporterLink.objects.exists()

@@ -92,6 +92,11 @@ urlpatterns = [
         name="report-attachment",
     ),
     path(
+        "reports/<slug:project>/<int:number>/reporter-links/revoke/",
+        actions.reporter_links_revoke,
+        name="report-reporter-links-revoke",
+    ),
+    path(
         "reports/<slug:project>/<int:number>/private-handling/",
         actions.private_handling,
         name="report-private-handling",

@@ -8,10 +8,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from vulndesk.desk.models import ChannelChoices, Report
 from vulndesk.desk.services import audit, deadlines
+from vulndesk.desk.services.reporter_links import issue_reporter_link
 from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
 
 # Retries wait 2, 4, 8 … minutes; after the last the row keeps its error for the team to see.
@@ -44,7 +48,12 @@ def send_outbound_email(outbound_id: int) -> str:
         if not unsent.filter(attempts=email.attempts - 1).update(attempts=email.attempts):
             return "already sent"
         try:
-            _message(email).send()
+            # A savepoint: a private link made for a message that was not sent is not kept.
+            with transaction.atomic():
+                message = _message(email)
+                if _owes_private_link(email):
+                    message.body += _private_link_paragraph(email.report)
+                message.send()
         except (smtplib.SMTPException, OSError) as exc:
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             email.save(update_fields=["last_error"])
@@ -69,6 +78,25 @@ def send_outbound_email(outbound_id: int) -> str:
             data={"outbound": email.pk, "kind": email.kind, "to": email.to},
         )
     return "sent"
+
+
+def _owes_private_link(email: OutboundEmail) -> bool:
+    """A reporter by mail saw no page with their private link: the acknowledgement brings one.
+
+    The form shows it on the thank-you page and the API returns it to the importer. The link is
+    made here, at sending, so its token is never stored, not even in the outbox row.
+    """
+    return (
+        email.kind == OutboundEmail.Kind.ACKNOWLEDGEMENT
+        and email.report.channel == ChannelChoices.EMAIL
+        and bool(settings.BASE_URL)
+    )
+
+
+def _private_link_paragraph(report: Report) -> str:
+    _, token = issue_reporter_link(report, actor=None)
+    url = settings.BASE_URL + reverse("reporter-report", kwargs={"token": token})
+    return render_to_string("notify/private_link.txt", {"url": url})
 
 
 def _message(email: OutboundEmail) -> EmailMessage:

@@ -37,3 +37,12 @@ def revoke_reporter_link(link: ReporterLink, *, actor: User | None) -> None:
                 "reporter_link.revoked", actor=actor, report=link.report, data={"link": link.pk}
             )
     link.refresh_from_db(fields=["revoked_at"])
+
+
+def revoke_all_reporter_links(report: Report, *, actor: User | None) -> int:
+    """Close every live link of the report (a link was forwarded, or leaked); how many closed."""
+    with transaction.atomic():
+        links = list(ReporterLink.objects.live().filter(report=report).select_related("report"))
+        for link in links:
+            revoke_reporter_link(link, actor=actor)
+    return len(links)

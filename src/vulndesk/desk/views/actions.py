@@ -45,6 +45,7 @@ from vulndesk.desk.services.reporter import (
     post_to_reporter,
     record_private_handling,
 )
+from vulndesk.desk.services.reporter_links import revoke_all_reporter_links
 from vulndesk.desk.services.reports import record_triage, score_report
 from vulndesk.desk.services.transitions import transition
 from vulndesk.desk.views.common import acting_user
@@ -316,3 +317,13 @@ def private_handling(request: HttpRequest, project: str, number: int) -> HttpRes
         return f"Recorded: the reporter {done.get_private_handling_display()}."
 
     return _act(request, report, "private", form, change)
+
+
+@login_required
+@require_POST
+@never_cache
+def reporter_links_revoke(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    report = _report(request, project, number, can_message_reporter)
+    closed = revoke_all_reporter_links(report, actor=acting_user(request))
+    messages.success(request, f"{closed} private link(s) of {report.key} revoked.")
+    return redirect(f"{report.get_absolute_url()}#reporter")

@@ -165,6 +165,7 @@ def render_report_page(
         .prefetch_related("attachments")
         .order_by("created_at", "pk"),
         "attachments": report.attachments.order_by("created_at", "pk"),
+        "live_links": report.reporter_links.live().count(),
         "fix_team": report.fix_team_members.active().select_related("user").order_by("pk"),
         "triage_answers": triage_answers(report),
         "may": may,
