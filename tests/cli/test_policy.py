@@ -155,6 +155,7 @@ def test_the_example_project_policy_checks_and_does_what_its_comments_say() -> N
     policy = load_policy(example.read_text())
     rules = {rule.name: rule for rule in policy.deadline_rules()}
     assert rules["fix_developed"].within == timedelta(days=5)
+    assert rules["acknowledged"].business_days == 2
     calendar = policy.calendar.business_calendar()
     # No deadline ends on a Friday: Friday 2026-12-18 moves to Monday the 21st.
     friday = datetime(2026, 12, 18, 12, tzinfo=UTC)
