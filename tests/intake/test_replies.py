@@ -1,14 +1,16 @@
 """A reply to a report's reply address becomes a message on the reporter's thread."""
 
 import smtplib
+import threading
 from email import policy
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from tests.desk.factories import make_member, make_user
 from tests.intake.wire import mail, send
 from vulndesk.desk.access import reports_visible_to
+from vulndesk.desk.management.commands.smtpd import _deliver
 from vulndesk.desk.models import Attachment, InboundMessage, Project, Report, ReporterMessage
 from vulndesk.desk.services.intake import issue_reply_address, trim_quoted
 
@@ -143,3 +145,23 @@ def test_a_reply_that_is_only_a_quote_is_kept_whole() -> None:
 def test_a_line_ending_in_wrote_that_introduces_no_quote_stays() -> None:
     text = "The attacker wrote:\n\n    curl -d @payload /upload"
     assert trim_quoted(text) == text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_filing_a_reply_leaves_no_database_connection_open_behind_it(smtp: smtplib.SMTP) -> None:
+    """Reading the key for the reply once reopened a connection that nobody closed, so a long
+    running receiver held one idle session per reply (and the test database could not be
+    dropped)."""
+    assert send(smtp, mail().as_bytes(policy=policy.SMTP))[0] == 250
+    to = reply_address(Report.objects.get())
+    left_open: list[bool] = []
+
+    def deliver() -> None:
+        reply = mail("Re: XSS in the dashboard", "Also /z").as_bytes(policy=policy.SMTP)
+        assert _deliver(reply, "dana@example.org", [to], 20).startswith("250 OK: filed as")
+        left_open.append(connection.connection is not None)
+
+    worker = threading.Thread(target=deliver)  # a thread of its own, as the receiver's
+    worker.start()
+    worker.join()
+    assert left_open == [False]

@@ -120,7 +120,7 @@ def find_recipient(address: str) -> Recipient | None:
         return None
     # A stale or mistyped token still reaches the team, as a new report: mail is never lost.
     reply = ReplyAddress.objects.filter(token_digest=digest(token), report__project=project)
-    found = reply.select_related("report").first() if plus and token else None
+    found = reply.select_related("report__project").first() if plus and token else None
     if found is None and not project.intake_channels().email:
         # The policy takes no reports by mail (FOLIO-Q1); replies on a thread still land.
         return None

@@ -47,11 +47,14 @@ def _deliver(raw: bytes, envelope_from: str, recipients: list[str], per_sender: 
                 )
                 for to in recipients
             ]
+        # Read before the connection closes: a key reads the report's project, which would
+        # open a new connection that nobody closes.
+        keys = ", ".join(delivery.report.key for delivery in deliveries)
     except intake.SenderThrottled as exc:
         return f"451 4.7.1 {exc}"
     finally:
         connection.close()
-    return f"250 OK: filed as {', '.join(delivery.report.key for delivery in deliveries)}"
+    return f"250 OK: filed as {keys}"
 
 
 class IntakeHandler:
