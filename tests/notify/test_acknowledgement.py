@@ -1,21 +1,15 @@
 """The reporter is answered by the worker, through a real SMTP server on loopback (issue 4, 3)."""
 
-import io
 import re
-import socket
-from collections.abc import Iterator
-from email import message_from_bytes, policy
 from email.message import EmailMessage
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import LazySettings
-from django.core.management import call_command
 from django.test import Client
 from django_tasks_db.models import DBTaskResult
 
 from tests.desk.factories import make_report
+from tests.notify.sink import Sink, run_worker, text
 from vulndesk.desk.models import Deadline, Project, Report, ReporterLink
 from vulndesk.desk.services.intake import Delivery, receive
 from vulndesk.lib.tokens import digest
@@ -40,39 +34,6 @@ ACKNOWLEDGE_IN_TWO_DAYS = {
 }
 
 
-class Sink:
-    """Keeps what it is sent, or refuses it with a temporary failure when told to."""
-
-    def __init__(self) -> None:
-        self.received: list[EmailMessage] = []
-        self.refuse = False
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refuse:
-            return "451 4.3.0 try again later"
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        assert isinstance(parsed, EmailMessage)
-        self.received.append(parsed)
-        return "250 OK"
-
-
-@pytest.fixture
-def sink(settings: LazySettings) -> Iterator[Sink]:
-    # Controller(port=0) cannot report the port it got, so ask the kernel for one first.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Sink()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 10
-    try:
-        yield handler
-    finally:
-        controller.stop()
-
-
 @pytest.fixture
 def project() -> Project:
     return Project.objects.create(
@@ -91,14 +52,6 @@ def mail_in(subject: str = "XSS in the dashboard", to: str = ADDRESS) -> Deliver
     message["Subject"] = subject
     message.set_content("Steps: open /x?q=<svg>")
     return receive(message.as_bytes(), envelope_from="dana@example.org", envelope_to=to)
-
-
-def text(sent: EmailMessage) -> str:
-    return str(sent.get_content()).replace("\r\n", "\n")
-
-
-def run_worker() -> None:
-    call_command("worker", "--batch", "--no-startup-delay", stdout=io.StringIO())
 
 
 def acknowledgement_deadline(report: Report) -> Deadline:

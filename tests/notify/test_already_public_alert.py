@@ -1,19 +1,15 @@
 """An already-public report alerts the policy's list at once (EMI-4, VIT-3, KAR-13)."""
 
-import socket
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.conf import LazySettings
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from time_machine import TimeMachineFixture
 
-from tests.notify.test_acknowledgement import Sink, run_worker
+from tests.notify.sink import Sink, run_worker, text
 from vulndesk.desk.models import ChannelChoices, Deadline, Project, Report
 from vulndesk.desk.services.reports import create_report, score_report
 from vulndesk.desk.services.schedule import record_public_disclosure
@@ -27,23 +23,6 @@ VITESS_LIST = "cncf-vitess-maintainers@lists.cncf.io"
 KARMADA_LIST = "cncf-karmada-security@lists.cncf.io"
 PUBLIC_URL = "https://github.com/vitessio/vitess/issues/99999"
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
-
-
-@pytest.fixture
-def sink(settings: LazySettings) -> Iterator[Sink]:
-    # Controller(port=0) cannot report the port it got, so ask the kernel for one first.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Sink()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 10
-    try:
-        yield handler
-    finally:
-        controller.stop()
 
 
 def project(preset: str, **fields: object) -> Project:
@@ -61,10 +40,6 @@ def file_public(project: Project) -> Report:
         public_disclosure_url=PUBLIC_URL,
         actor=None,
     )
-
-
-def text(sent: EmailMessage) -> str:
-    return str(sent.get_content()).replace("\r\n", "\n")
 
 
 def alerts(sink: Sink) -> list[str]:
