@@ -3,6 +3,7 @@ from vulndesk.desk.models.audit import AppendOnlyError, AuditChainHead, AuditEve
 from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
 from vulndesk.desk.models.distributor import Distributor, DistributorNotice
+from vulndesk.desk.models.fix import FixBranch, Review, TestRun
 from vulndesk.desk.models.message import InboundMessage, ReplyAddress
 from vulndesk.desk.models.project import IntakeChannels, Project, ReleaseLine, ReleaseLineStatus
 from vulndesk.desk.models.report import (
@@ -24,7 +25,17 @@ from vulndesk.desk.models.report import (
     StateChoices,
 )
 from vulndesk.desk.models.reporter import ReporterLink, ReporterMessage
-from vulndesk.desk.models.team import FixTeamMember, TeamMember, TeamRole
+from vulndesk.desk.models.team import (
+    Ballot,
+    Component,
+    FixLeadRotation,
+    FixTeamMember,
+    Nomination,
+    RemovalVote,
+    TeamLeave,
+    TeamMember,
+    TeamRole,
+)
 
 __all__ = [
     "EMBARGOED",
@@ -35,8 +46,10 @@ __all__ = [
     "Attachment",
     "AuditChainHead",
     "AuditEvent",
+    "Ballot",
     "ChannelChoices",
     "Comment",
+    "Component",
     "CreditChoices",
     "CvssVersionChoices",
     "Deadline",
@@ -46,22 +59,29 @@ __all__ = [
     "DistributorNotice",
     "DomainChoices",
     "EvidenceChoices",
+    "FixBranch",
+    "FixLeadRotation",
     "FixTeamMember",
     "FormSubmission",
     "InboundMessage",
     "IntakeChannels",
     "LayerChoices",
+    "Nomination",
     "PrivateHandlingChoices",
     "Project",
     "ReleaseLine",
     "ReleaseLineStatus",
+    "RemovalVote",
     "ReplyAddress",
     "Report",
     "ReporterLink",
     "ReporterMessage",
+    "Review",
     "ScopeChoices",
     "SeverityChoices",
     "StateChoices",
+    "TeamLeave",
     "TeamMember",
     "TeamRole",
+    "TestRun",
 ]

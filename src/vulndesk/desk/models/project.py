@@ -36,6 +36,9 @@ class Project(models.Model):
     )
     security_email = models.EmailField(blank=True)
     repository_url = models.URLField(blank=True)
+    main_branch = models.CharField(max_length=200, default="main")
+    # Run on each fix branch in a clean worktree, the CI a private fork lacks (OEDX-19).
+    test_command = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

@@ -201,6 +201,13 @@ class Report(models.Model):
         related_name="led_reports",
         db_index=False,  # indexed below, without the reports that have no Fix Lead
     )
+    component = models.ForeignKey(
+        "desk.Component", on_delete=models.SET_NULL, null=True, blank=True, related_name="reports"
+    )
+    # Where the fix branches live: a private git remote (URL) or a local path (EMI-29, OEDX-16).
+    security_repository = models.CharField(max_length=500, blank=True)
+    # A fix for unsupported lines only is an exception that needs its reason (VIT-12).
+    fix_exception_reason = models.TextField(blank=True)
     duplicate_of = models.ForeignKey(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
