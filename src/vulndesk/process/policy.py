@@ -21,6 +21,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from vulndesk.process.calendar import BusinessCalendar, Freeze, parse_duration
 from vulndesk.process.deadlines import DeadlineRule
+from vulndesk.process.release_lines import SupportRule
 from vulndesk.process.severity import Severity
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -249,8 +250,19 @@ class Distributors(Section):
 
 
 class SupportedReleases(Section):
-    rule: Literal["latest_minor", "latest_named", "explicit"] | None
+    # None: the document gives no rule; the project marks its supported lines (as `explicit`).
+    rule: SupportRule | None
+    count: int | None = Field(default=None, ge=1, description="for latest_minors: how many")
     branch_pattern: str | None = None
+    # The CVSS score from which an unsupported-only report still gets a CVE (EMI-21); None: the
+    # document gives none, and the team decides.
+    cve_at_least: float | None = Field(default=None, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _count_for_latest_minors(self) -> SupportedReleases:
+        if (self.rule == "latest_minors") != (self.count is not None):
+            raise ValueError("count goes with rule latest_minors, and only with it")
+        return self
 
 
 class CalendarPolicy(Section):
