@@ -128,6 +128,14 @@ class Inactivity(Section):
     removal_vote: RemovalVote = RemovalVote()
 
 
+class Caps(Section):
+    """Optional limits checked when someone joins the team (members and associates); None:
+    no limit."""
+
+    size: int | None = Field(default=None, ge=1)
+    per_company: int | None = Field(default=None, ge=1)
+
+
 class Team(Section):
     name: str
     roster: Literal["maintainers", "explicit"]
@@ -135,6 +143,7 @@ class Team(Section):
     fix_lead: FixLead = FixLead()
     associates: Associates = Associates()
     inactivity: Inactivity = Inactivity()
+    caps: Caps = Caps()
 
 
 class Intake(Section):
