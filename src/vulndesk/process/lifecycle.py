@@ -102,9 +102,22 @@ class DisclosureLevel(StrEnum):
 
 
 @dataclass(frozen=True)
+class BranchApprovals:
+    """A fix branch, and how many distinct reviewers approved its current head."""
+
+    branch: str
+    approvals: int
+
+
+@dataclass(frozen=True)
 class TransitionFacts:
     """What the guards need to know about a report, and nothing else."""
 
+    # The policy's fix review (VIT-18, OEDX-18): approvals each fix branch needs on its current
+    # head (None: no review gate), the rules that ask it, and every fix branch's approvals.
+    required_approvals: int | None = None
+    review_rules: tuple[str, ...] = ()
+    branch_approvals: tuple[BranchApprovals, ...] = ()
     triage_filled: frozenset[str] = frozenset()
     may_become_exploitable: bool = False
     duplicate_of_set: bool = False
@@ -151,9 +164,33 @@ def check_transition(
         message = f"cannot move from {current} to {target}; allowed next: {following}"
         raise TransitionError(current, target, allowed, [message])
     problems = _guard_problems(target, facts, required_triage_fields)
+    if target is State.FIX_READY:
+        problems += review_problems(facts)
     if problems:
         verb = _VERBS[target]
         raise TransitionError(current, target, allowed, [f"cannot {verb}: {p}" for p in problems])
+
+
+def review_problems(facts: TransitionFacts) -> list[str]:
+    """Why the fix is not reviewed enough to be ready: every fix branch, and at least one,
+    needs the policy's number of approvals on its current head (VIT-18, OEDX-18)."""
+    needed = facts.required_approvals
+    if needed is None:
+        return []
+    rules = f" ({', '.join(facts.review_rules)})" if facts.review_rules else ""
+    reviews = "approving review" if needed == 1 else "approving reviews"
+    if not facts.branch_approvals:
+        return [
+            "no fix branch is known: link the private security repository and sync it, then "
+            f"get {needed} {reviews} on each fix branch{rules}"
+        ]
+    return [
+        f"fix branch {branch.branch} needs {needed - branch.approvals} more "
+        f"{'approving review' if needed - branch.approvals == 1 else 'approving reviews'} on "
+        f"its current head ({branch.approvals} of {needed}){rules}"
+        for branch in facts.branch_approvals
+        if branch.approvals < needed
+    ]
 
 
 def _guard_problems(

@@ -303,6 +303,15 @@ class DisclosureLevelDefinition(Section):
     definition: str
 
 
+class FixReview(Section):
+    """Approving reviews each fix branch needs on its current head before `fix_ready` (VIT-18,
+    OEDX-18). None: the document gives no number, so there is no review gate until the project
+    sets one. "maintainers" counts the project's maintainers and its security team."""
+
+    required_approvals: int | None = Field(default=None, ge=1)
+    reviewers: Literal["maintainers", "security_team"] = "maintainers"
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -319,6 +328,7 @@ class Policy(BaseModel):
     distributors: Distributors
     supported_releases: SupportedReleases
     disclosure_levels: list[DisclosureLevelDefinition] = []
+    fix_review: FixReview = FixReview()
 
     def deadline_rules(self, *, cve_assigned: bool = True) -> list[DeadlineRule]:
         """Every dated obligation this policy sets for a report, in the document's order.
