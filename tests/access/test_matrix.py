@@ -215,6 +215,14 @@ ENDPOINTS: list[Endpoint] = [
         "report-reporter-links-revoke", "POST", "t", report_url("report-reporter-links-revoke")
     ),
     Endpoint(
+        "report-fix-exception",
+        "POST",
+        "t",
+        report_url("report-fix-exception"),
+        data=lambda w, o: {"reason": "exploited", "version": version(w, o)},
+        refused_for=frozenset(OBJECTS),  # each affects a supported line: no exception needed
+    ),
+    Endpoint(
         "report-private-handling",
         "POST",
         "t",

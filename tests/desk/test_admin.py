@@ -55,6 +55,8 @@ def test_changing_a_projects_policy_overrides_in_the_admin_is_audited(
             "policy_overrides": '{"severity": {"semi_public": {"cvss_below": 6.0}}}',
             "security_email": "",
             "repository_url": "",
+            "main_branch": "main",
+            "test_command": "",
         },
     )
     assert response.status_code == 302

@@ -92,6 +92,18 @@ class PrivateHandlingForm(ReportForm):
     action = forms.ChoiceField(choices=[("ask", "ask"), ("agreed", "agreed"), ("denied", "denied")])
 
 
+class FixExceptionForm(ReportForm):
+    """VIT-12: fix a report on unsupported lines anyway, in extreme circumstances."""
+
+    id_prefix = "exception"
+    reason = forms.CharField(
+        label="Why fix it anyway",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The extreme circumstances (VIT-12); kept on the report and in the audit.",
+    )
+
+
 # --- CVSS ----------------------------------------------------------------------------------
 
 

@@ -97,6 +97,11 @@ urlpatterns = [
         name="report-reporter-links-revoke",
     ),
     path(
+        "reports/<slug:project>/<int:number>/fix-exception/",
+        actions.fix_exception,
+        name="report-fix-exception",
+    ),
+    path(
         "reports/<slug:project>/<int:number>/private-handling/",
         actions.private_handling,
         name="report-private-handling",

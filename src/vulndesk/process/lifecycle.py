@@ -124,6 +124,10 @@ class TransitionFacts:
     fixed_version_set: bool = False
     fix_released_at_set: bool = False
     release_date_set: bool = False
+    # From the release-line policy: why no fix is issued ("" if one is), and the affected
+    # supported lines whose fix is not recorded yet.
+    no_fix_reason: str = ""
+    unfixed_supported_lines: tuple[str, ...] = ()
 
 
 class TransitionError(ValueError):
@@ -214,6 +218,8 @@ def _guard_problems(
         )
     elif target is State.DUPLICATE and not facts.duplicate_of_set:
         problems.append("say which report it duplicates")
+    elif target is State.FIXING and facts.no_fix_reason:
+        problems.append(facts.no_fix_reason)
     elif target is State.SCHEDULED and not facts.release_date_set:
         problems.append("set the Release Date first")
     elif target is State.RELEASED:
@@ -227,6 +233,11 @@ def _guard_problems(
         ]
         if missing:
             problems.append(f"record the fix release first: {' and '.join(missing)} (FOLIO-34)")
+        if facts.unfixed_supported_lines:  # VIT-5
+            lines = ", ".join(facts.unfixed_supported_lines)
+            problems.append(
+                f"the fix is not recorded on every affected supported line: {lines} (VIT-5)"
+            )
     return problems
 
 

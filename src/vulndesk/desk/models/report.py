@@ -6,6 +6,8 @@ they are spelled out because the migration and the admin need plain Django choic
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -15,6 +17,7 @@ from django.utils import timezone
 from vulndesk.desk.models.project import Project, ReleaseLine
 from vulndesk.process.handling import Handling, handling
 from vulndesk.process.lifecycle import State, TransitionFacts
+from vulndesk.process.release_lines import Case, Line, ReleasePlan, Status, plan_release
 from vulndesk.process.severity import Severity
 
 
@@ -345,7 +348,46 @@ class Report(models.Model):
             fixed_version_set=bool(self.fixed_version.strip()),
             fix_released_at_set=self.fix_released_at is not None,
             release_date_set=self.release_date is not None,
+            **self._release_plan_facts(),
         )
+
+    def release_plan(self) -> ReleasePlan:
+        """Which lines get a fix under the project's support rule, and why."""
+        rule = self.project.policy().supported_releases
+        lines = [
+            Line(line.name, Status(line.status), line.latest_version)
+            for line in self.project.release_lines.order_by("pk")
+        ]
+        affected = [
+            affect.release_line.name
+            for affect in self.affects.select_related("release_line")
+            if affect.release_line is not None and affect.status != AffectStatus.NOT_AFFECTED
+        ]
+        return plan_release(
+            lines,
+            affected,
+            rule=rule.rule,
+            count=rule.count or 1,
+            cvss_score=self.base_score,
+            cve_at_least=rule.cve_at_least,
+            exception_reason=self.fix_exception_reason,
+        )
+
+    def _release_plan_facts(self) -> dict[str, Any]:
+        plan = self.release_plan()
+        no_fix = ""
+        if plan.case is Case.UNSUPPORTED_ONLY and not (plan.fix_issued or plan.fix_on_development):
+            no_fix = (
+                "only unsupported lines are affected, so no fix is issued (EMI-20, VIT-12); "
+                "record an exception with its reason to fix it anyway"
+            )
+        fixed = {
+            affect.release_line.name
+            for affect in self.affects.select_related("release_line")
+            if affect.release_line is not None and affect.status == AffectStatus.FIXED
+        }
+        unfixed = tuple(p.line for p in plan.patch_releases if p.line not in fixed)
+        return {"no_fix_reason": no_fix, "unfixed_supported_lines": unfixed}
 
     @property
     def current_state(self) -> State:

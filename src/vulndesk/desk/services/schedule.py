@@ -15,6 +15,7 @@ from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.reports import check_fields, lock_report
 from vulndesk.notify.outbox import queue_already_public_alert
 from vulndesk.process.lifecycle import DisclosureLevel
+from vulndesk.process.release_lines import Case
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -151,3 +152,25 @@ def record_public_disclosure(
         )
         queue_already_public_alert(locked)  # at once (EMI-4, VIT-3, KAR-13)
     return locked
+
+
+def record_fix_exception(
+    report: Report, *, reason: str, actor: User | None, expected_version: int | None = None
+) -> Report:
+    """Fix a report that affects unsupported lines only: VIT-12's exception, with its reason."""
+    if not reason.strip():
+        raise ValueError("reason: say what makes this an exception, e.g. active exploitation")
+
+    def not_an_exception(locked: Report) -> str | None:
+        if locked.release_plan().case is Case.UNSUPPORTED_ONLY:
+            return None
+        return f"{locked.key} does not affect unsupported lines only: its fix needs no exception"
+
+    return _record(
+        report,
+        "report.fix_exception_recorded",
+        {"fix_exception_reason": reason.strip()},
+        actor=actor,
+        expected_version=expected_version,
+        refuse=not_an_exception,
+    )

@@ -27,6 +27,7 @@ from vulndesk.desk.forms import (
     AffectForm,
     CommentForm,
     CvssForm,
+    FixExceptionForm,
     PrivateHandlingForm,
     RemoveAffectForm,
     ReporterReplyForm,
@@ -47,6 +48,7 @@ from vulndesk.desk.services.reporter import (
 )
 from vulndesk.desk.services.reporter_links import revoke_all_reporter_links
 from vulndesk.desk.services.reports import record_triage, score_report
+from vulndesk.desk.services.schedule import record_fix_exception
 from vulndesk.desk.services.transitions import transition
 from vulndesk.desk.views.common import acting_user
 from vulndesk.desk.views.cvss import CvssPreview
@@ -68,6 +70,7 @@ ANCHORS = {
     "reject": "noise",
     "reply": "reporter",
     "private": "handling",
+    "exception": "release-plan",
 }
 
 
@@ -327,3 +330,22 @@ def reporter_links_revoke(request: HttpRequest, project: str, number: int) -> Ht
     closed = revoke_all_reporter_links(report, actor=acting_user(request))
     messages.success(request, f"{closed} private link(s) of {report.key} revoked.")
     return redirect(f"{report.get_absolute_url()}#reporter")
+
+
+@login_required
+@require_POST
+@never_cache
+def fix_exception(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    report = _report(request, project, number, can_triage)
+    form = FixExceptionForm(request.POST, version=report.version)
+
+    def change() -> str:
+        record_fix_exception(
+            report,
+            reason=form.cleaned_data["reason"],
+            actor=acting_user(request),
+            expected_version=form.cleaned_data["version"],
+        )
+        return f"{report.key} will be fixed despite affecting unsupported lines only (VIT-12)."
+
+    return _act(request, report, "exception", form, change, field="reason")

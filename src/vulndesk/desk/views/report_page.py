@@ -28,6 +28,7 @@ from vulndesk.desk.forms import (
     AffectForm,
     CommentForm,
     CvssForm,
+    FixExceptionForm,
     PrivateHandlingForm,
     ReporterReplyForm,
     TransitionForm,
@@ -112,6 +113,7 @@ def blank_forms(
             required={name: TRIAGE_FIELDS[name] for name in required},
         )
         page_forms["reject"] = RejectForm(version=report.version)
+        page_forms["exception"] = FixExceptionForm(version=report.version)
     if may["affects"]:
         page_forms["affect"] = AffectForm(report=report)
     if may["comment"]:
@@ -156,6 +158,7 @@ def render_report_page(
     context = {
         "report": report,
         "handling": report.handling(),
+        "plan": report.release_plan(),
         "asks_to_go_private": report.project.policy().public_disclosure.ask_reporter_to_go_private,
         "deadlines": deadlines,
         "events": report.audit_events.select_related("actor").order_by("seq"),
