@@ -1,6 +1,7 @@
 """The release-line policy on a real report: shown with its reasons, and driving the moves."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -32,7 +33,7 @@ def emissary() -> Project:
     return project
 
 
-def affecting(project: Project, *lines: str, **fields: object) -> Report:
+def affecting(project: Project, *lines: str, **fields: Any) -> Report:
     report = make_report(project, **fields)
     for name in lines:
         line = ReleaseLine.objects.get(project=project, name=name)
