@@ -8,7 +8,8 @@ from time_machine import TimeMachineFixture
 from tests.api.conftest import T0, People
 from tests.desk.cast import CRASH_TITLE, LEAK_TITLE, file_report
 from tests.desk.factories import make_project
-from vulndesk.desk.models import Report
+from vulndesk.desk.models import ReleaseLine, Report
+from vulndesk.desk.services.affects import add_affect
 from vulndesk.desk.services.reports import override_severity, score_report
 
 CRITICAL = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
@@ -125,3 +126,16 @@ def test_the_detail_is_a_404_for_outsiders_and_for_a_fix_team_of_another_report(
     assert people.bob.get("/reports/emissary/1").status_code == 404
     assert people.dave.get("/reports/emissary/2").status_code == 404
     assert people.bob.get("/reports/emissary/2").status_code == 200
+
+
+def test_emi_17_the_detail_carries_the_release_plan(people: People) -> None:
+    emissary = people.cast.emissary
+    line = ReleaseLine.objects.create(project=emissary, name="1.13", latest_version="1.13.9")
+    add_affect(people.cast.leak, release_line=line, actor=None)
+    plan = people.alice.get("/reports/emissary/1").json()["release_plan"]
+    assert plan["case"] == "supported"
+    assert plan["patch_releases"] == [
+        {"line": "1.13", "from_version": "1.13.9", "version": "1.13.10"}
+    ]
+    assert plan["release_blocker"] is True
+    assert any("EMI-17" in reason for reason in plan["reasons"])

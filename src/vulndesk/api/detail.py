@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -83,5 +84,6 @@ def report_detail(report: Report, now: datetime) -> dict[str, Any]:
             "release": handling.release,
             "asap": handling.asap,
         },
+        "release_plan": asdict(report.release_plan()),
         "deadlines": deadline_summary(report, now),
     }

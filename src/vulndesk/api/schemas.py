@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
@@ -132,6 +132,25 @@ class HandlingOut(Schema):
     asap: bool
 
 
+class PatchReleaseOut(Schema):
+    line: str
+    from_version: str = Field(description="the line's latest release; empty if not recorded")
+    version: str = Field(description="the next patch release; empty if it cannot be told")
+
+
+class ReleasePlanOut(Schema):
+    case: Literal["nothing_affected", "development_only", "supported", "unsupported_only"]
+    supported_lines: list[str] = Field(description="the lines the policy supports now")
+    patch_releases: list[PatchReleaseOut]
+    fix_on_development: bool
+    release_blocker: bool = Field(description="EMI-19")
+    courtesy_notice: bool = Field(description="VIT-11")
+    upgrade_notice: bool = Field(description="VIT-13, EMI-21")
+    cve_warranted: bool | None = Field(description="null: the team decides (no threshold)")
+    fix_issued: bool
+    reasons: list[str]
+
+
 class DeadlineSummary(Schema):
     running: int
     overdue: int
@@ -152,6 +171,7 @@ class ReportDetail(ReportItem):
     fix_lead: str | None
     published_at: datetime | None
     handling: HandlingOut
+    release_plan: ReleasePlanOut
     deadlines: DeadlineSummary
 
 

@@ -218,6 +218,19 @@ def can_manage_project(user: AnyUser, project: Project) -> bool:
     return projects_managed_by(user).filter(pk=project.pk).exists()
 
 
+def can_nominate(user: AnyUser, project: Project) -> bool:
+    """Nominations come from the security team and from the project's maintainers (KAR-4)."""
+    if can_manage_project(user, project):
+        return True
+    user_id = _signed_in_id(user)
+    return (
+        user_id is not None
+        and TeamMember.objects.filter(
+            project=project, user_id=user_id, role=TeamRole.MAINTAINER, left_at__isnull=True
+        ).exists()
+    )
+
+
 def can_file_reports(user: AnyUser, project: Project) -> bool:
     """File a report on someone's behalf or import one from another tracker (the API)."""
     return can_manage_project(user, project)

@@ -12,6 +12,7 @@ from vulndesk.desk.views import (
     public,
     reporter,
     reports,
+    team,
 )
 
 urlpatterns = [
@@ -28,6 +29,22 @@ urlpatterns = [
         "projects/<slug:slug>/settings/release-lines/<int:pk>/",
         projects.release_line_edit,
         name="release-line-edit",
+    ),
+    path("projects/<slug:slug>/team/", team.team, name="project-team"),
+    path("projects/<slug:slug>/team/nominate/", team.nominate, name="project-team-nominate"),
+    path(
+        "projects/<slug:slug>/team/nominations/<int:pk>/",
+        team.nomination,
+        name="project-team-nomination",
+    ),
+    path("projects/<slug:slug>/team/step-down/", team.step_down, name="project-team-step-down"),
+    path("projects/<slug:slug>/team/leave/", team.leave, name="project-team-leave"),
+    path("projects/<slug:slug>/team/votes/", team.vote, name="project-team-vote"),
+    path("projects/<slug:slug>/components/", team.project_components, name="project-components"),
+    path(
+        "reports/<slug:project>/<int:number>/component/",
+        team.report_component,
+        name="report-component",
     ),
     path("notices/", notices.notice_list, name="notice-list"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice-detail"),

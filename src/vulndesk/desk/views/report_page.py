@@ -36,6 +36,7 @@ from vulndesk.desk.forms import (
 )
 from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.noise import RejectForm, noise_for
+from vulndesk.desk.views.component_section import component_section
 from vulndesk.desk.views.cvss import CvssPreview, preview_of
 from vulndesk.process.lifecycle import ALLOWED, TRIAGE_FIELDS, State, check_transition
 
@@ -178,5 +179,6 @@ def render_report_page(
         "preview": preview,
         "conflict": problem,
         "noise": noise_for(user, report),
+        "component_section": component_section(user, report, bound or {}),
     }
     return render(request, "desk/report_detail.html", context, status=status)
