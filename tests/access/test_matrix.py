@@ -22,7 +22,7 @@ from django.http import HttpResponse as PlainResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.world import OBJECTS, ROLES, World, build_world
-from vulndesk.desk.models import AuditEvent, Report
+from vulndesk.desk.models import AuditEvent, Component, Nomination, Report, TeamMember, TeamRole
 from vulndesk.lib.tokens import new_token
 
 if TYPE_CHECKING:
@@ -128,6 +128,26 @@ def notice_words(world: World, obj: str) -> list[str]:
 
 def affect_id(world: World, obj: str) -> int:
     return world.affects[obj].pk
+
+
+def team_member(world: World, obj: str) -> TeamMember:
+    """A member of the project other than its security team where there is one: the release
+    manager declares their own leave, the security team declares it for them."""
+    members = TeamMember.objects.filter(project=world.projects[obj]).order_by("role")
+    return members.exclude(role=TeamRole.SECURITY_TEAM).first() or members.get()
+
+
+def nomination_id(world: World, obj: str) -> int:
+    """An open nomination of the project (made inside the request's rolled-back transaction)."""
+    project = world.projects[obj]
+    nominator = TeamMember.objects.get(project=project, role=TeamRole.SECURITY_TEAM)
+    return Nomination.objects.create(
+        project=project, nominee=world.users["outsider"], nominated_by=nominator.user, kind="member"
+    ).pk
+
+
+def component_id(world: World, obj: str) -> int:
+    return Component.objects.create(project=world.projects[obj], name="core").pk
 
 
 CVSS = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
@@ -260,6 +280,63 @@ ENDPOINTS: list[Endpoint] = [
             f"line{w.release_lines[o].pk}-name": "1.0",
             f"line{w.release_lines[o].pk}-status": "unsupported",
         },
+    ),
+    Endpoint("project-team", "GET", "j", project_url("project-team")),
+    Endpoint(
+        "project-team-nominate",
+        "POST",
+        "m",  # and the project's maintainers (KAR-4), a role this world does not have
+        project_url("project-team-nominate"),
+        data=lambda w, o: {"username": "outsider", "kind": "member", "reason": "fixes CVEs"},
+        refused_for=frozenset(OBJECTS),  # the operator is let in, but nominates no one (KAR-4)
+    ),
+    Endpoint(
+        "project-team-nomination",
+        "POST",
+        "m",
+        project_url("project-team-nomination", pk=nomination_id),
+        data=lambda w, o: {"action": "decline", "reason": "not now"},
+    ),
+    Endpoint(
+        "project-team-step-down",
+        "POST",
+        "j",  # one's own membership: the others of the team hold none of that role
+        project_url("project-team-step-down"),
+        data=lambda w, o: {"role": "security_team"},
+        refused_for=frozenset(OBJECTS),
+    ),
+    Endpoint(
+        "project-team-leave",
+        "POST",
+        "j",  # one's own leave, or anyone's for the security team
+        project_url("project-team-leave"),
+        data=lambda w, o: {
+            "member": team_member(w, o).pk,
+            "starts_on": "2030-01-01",
+            "ends_on": "2030-01-10",
+        },
+    ),
+    Endpoint(
+        "project-team-vote",
+        "POST",
+        "m",
+        project_url("project-team-vote"),
+        data=lambda w, o: {"action": "open", "member": team_member(w, o).pk, "reason": "silent"},
+        refused_for=frozenset(OBJECTS),  # these presets flag no one: no inactivity rule
+    ),
+    Endpoint(
+        "project-components",
+        "POST",
+        "m",
+        project_url("project-components"),
+        data=lambda w, o: {"action": "create", "name": "proxy"},
+    ),
+    Endpoint(
+        "report-component",
+        "POST",
+        "t",
+        report_url("report-component"),
+        data=lambda w, o: {"component": component_id(w, o), "version": version(w, o)},
     ),
     Endpoint("notice-detail", "GET", "n", notice_url("notice-detail")),
     Endpoint("notice-acknowledge", "POST", "k", notice_url("notice-acknowledge")),
