@@ -15,6 +15,7 @@ VERBS = {
     "policy": "show NAME | check FILE",
     "deadlines": "due and overdue deadlines, soonest first; pause | resume | meet one",
     "audit": "verify: check the audit chain for changed or deleted rows",
+    "team": "list | nominate | decide | leave | inactive | vote: a project's team (KAR-2…9)",
     "democode": "the demo login's current two-factor code",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
@@ -28,6 +29,7 @@ NEEDS_DATABASE = {
     "triage",
     "deadlines",
     "audit",
+    "team",
     "democode",
 }
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}

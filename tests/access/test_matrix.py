@@ -392,6 +392,7 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("api:list_projects", "GET", "j", fixed("api:list_projects"), api=True, lists=True),
     Endpoint("api:get_project", "GET", "j", project_url("api:get_project"), api=True),
     Endpoint("api:list_release_lines", "GET", "j", project_url("api:list_release_lines"), api=True),
+    Endpoint("api:get_team", "GET", "j", project_url("api:get_team"), api=True),
     Endpoint(
         "api:import_report",
         "POST",

@@ -22,6 +22,7 @@ VERBS = [
     "policy",
     "deadlines",
     "audit",
+    "team",
     "democode",
 ]
 
