@@ -53,6 +53,7 @@ def vote_rows(project: Project, user_id: int) -> list[dict[str, Any]]:
     for vote in votes.select_related("member__user", "member__project", "opened_by"):
         in_favour, against, eligible = governance.count(vote)
         voters = governance.eligible_voters(vote.member)
+        voted = vote.ballots.filter(voter_id=user_id).exists()
         rows.append(
             {
                 "vote": vote,
@@ -60,7 +61,7 @@ def vote_rows(project: Project, user_id: int) -> list[dict[str, Any]]:
                 "against": against,
                 "eligible": eligible,
                 "threshold": threshold,
-                "may_vote": user_id in voters and not vote.ballots.filter(voter_id=user_id).exists(),
+                "may_vote": user_id in voters and not voted,
             }
         )
     return rows
