@@ -318,6 +318,8 @@ def test_a_hostile_description_renders_without_executable_markup(
                 "report-comment-add",
                 "report-reporter-reply",
                 "report-component",
+                "report-fix-lead-assign",
+                "report-fix-team-invite",
             )
         ),
     }

@@ -13,7 +13,17 @@ from ninja import NinjaAPI, Router
 from ninja.operation import Operation
 from ninja.renderers import BaseRenderer
 
-from vulndesk.api import affects, comments, errors, history, imports, projects, reports, team
+from vulndesk.api import (
+    affects,
+    comments,
+    errors,
+    fix_team,
+    history,
+    imports,
+    projects,
+    reports,
+    team,
+)
 
 
 class OrjsonRenderer(BaseRenderer):
@@ -43,6 +53,6 @@ api = VulndeskAPI(
 errors.install(api)
 
 v1 = Router()
-for module in (projects, reports, imports, affects, history, comments, team):
+for module in (projects, reports, imports, affects, history, comments, team, fix_team):
     v1.add_router("", module.router)
 api.add_router("/v1", v1)

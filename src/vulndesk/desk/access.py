@@ -194,6 +194,37 @@ def can_message_reporter(user: AnyUser, report: Report) -> bool:
     return can_triage(user, report)
 
 
+def can_assign_fix_lead(user: AnyUser, report: Report) -> bool:
+    """Choosing who leads is the security team's (EMI-8, EMI-10); a lead does not pick the next."""
+    return can_manage_project(user, report.project)
+
+
+def can_manage_fix_team(user: AnyUser, report: Report) -> bool:
+    """The Fix Lead, or the security team, invites and removes members and records repo access."""
+    return can_triage(user, report)
+
+
+def invitation_for_user(user: AnyUser, project_slug: str, number: int) -> FixTeamMember:
+    """The user's own waiting invitation to that report's Fix Team; a 404 if there is none, so
+    nobody else learns from this address that the report exists."""
+    if (user_id := _signed_in_id(user)) is None:
+        raise Http404("No such invitation.")
+    found = (
+        FixTeamMember.objects.filter(
+            user_id=user_id,
+            accepted_at__isnull=True,
+            ended_at__isnull=True,
+            report__project__slug=project_slug,
+            report__number=number,
+        )
+        .select_related("report__project", "invited_by")
+        .first()
+    )
+    if found is None:
+        raise Http404("No such invitation.")
+    return found
+
+
 def projects_visible_to(user: AnyUser) -> QuerySet[Project]:
     """Projects the user is on a team of; a Fix Team member sees a report, not its project."""
     if (user_id := _signed_in_id(user)) is None:

@@ -17,6 +17,8 @@ class OutboundEmail(models.Model):
         REPORTER_MESSAGE = "reporter_message", "message to the reporter"
         # An already-public report, to the policy's alert address at once (VIT-3, KAR-13).
         ALREADY_PUBLIC_ALERT = "already_public_alert", "already-public alert"
+        # An invitation to a report's Fix Team; a report sends one per invitee.
+        FIX_TEAM_INVITATION = "fix_team_invitation", "Fix Team invitation"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="outbound_emails")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -37,10 +39,11 @@ class OutboundEmail(models.Model):
     class Meta:
         constraints = [
             # The idempotency key: a report is acknowledged (or alerted about) once, however
-            # often intake runs; each thread message is mailed once through its own key.
+            # often intake runs; each thread message is mailed once through its own key, and
+            # each Fix Team invitation once by the service that makes it.
             models.UniqueConstraint(
                 fields=["report", "kind"],
-                condition=models.Q(message__isnull=True),
+                condition=models.Q(message__isnull=True) & ~models.Q(kind="fix_team_invitation"),
                 name="notify_one_email_per_kind",
             )
         ]

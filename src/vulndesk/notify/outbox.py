@@ -8,8 +8,9 @@ from datetime import datetime
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
-from vulndesk.desk.models import Deadline, Report, ReporterMessage
+from vulndesk.desk.models import Deadline, FixTeamMember, Report, ReporterMessage
 from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
 from vulndesk.notify.tasks import send_outbound_email
 
@@ -132,4 +133,40 @@ def queue_already_public_alert(report: Report) -> OutboundEmail | None:
         )
         if created:
             send_outbound_email.enqueue(email.pk)
+    return email
+
+
+def queue_fix_team_invitation(invitation: FixTeamMember) -> OutboundEmail | None:
+    """Mail an invitation to a report's Fix Team; nothing for a user without an address.
+
+    The mail names the report's key, not its title: the invitee sees nothing before accepting.
+    An invitation by email gets its one-time link from the worker, when it sends the mail, so
+    the raw token is never stored. Call it in the transaction that makes the invitation.
+    """
+    to = invitation.user.email if invitation.user else invitation.invited_email
+    if not to:
+        return None
+    report = invitation.report
+    inviter = invitation.invited_by.get_username() if invitation.invited_by else _team(report)
+    accept_path = reverse(
+        "report-fix-team-accept", kwargs={"project": report.project.slug, "number": report.number}
+    )
+    with transaction.atomic():
+        email = OutboundEmail.objects.create(
+            report=report,
+            kind=OutboundEmail.Kind.FIX_TEAM_INVITATION,
+            to=to,
+            subject=f"{report.key}: you are invited to its Fix Team",
+            body=render_to_string(
+                "notify/fix_team_invitation.txt",
+                {
+                    "report": report,
+                    "team": _team(report),
+                    "inviter": inviter,
+                    "by_email": invitation.user is None,
+                    "accept_url": settings.BASE_URL + accept_path,
+                },
+            ),
+        )
+        send_outbound_email.enqueue(email.pk)
     return email

@@ -15,6 +15,7 @@ from django_tasks import task
 
 from vulndesk.desk.models import ChannelChoices, Report
 from vulndesk.desk.services import audit, deadlines
+from vulndesk.desk.services.fix_team_links import invitation_link_paragraph
 from vulndesk.desk.services.reporter_links import issue_reporter_link
 from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
 
@@ -53,6 +54,8 @@ def send_outbound_email(outbound_id: int) -> str:
                 message = _message(email)
                 if _owes_private_link(email):
                     message.body += _private_link_paragraph(email.report)
+                if email.kind == OutboundEmail.Kind.FIX_TEAM_INVITATION:
+                    message.body += invitation_link_paragraph(email.report, email.to)
                 message.send()
         except (smtplib.SMTPException, OSError) as exc:
             email.last_error = f"{type(exc).__name__}: {exc}"[:2000]

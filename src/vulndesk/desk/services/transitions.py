@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vulndesk.desk.models import Report
-from vulndesk.desk.services import audit, deadlines
+from vulndesk.desk.services import audit, deadlines, fix_lead, fix_team
 from vulndesk.desk.services.reports import lock_report
 from vulndesk.process.lifecycle import State, check_transition
 
@@ -63,4 +63,8 @@ def transition(
             report=locked,
             data={"from": previous, "to": target, "reason": reason},
         )
+        if target is State.ACCEPTED:
+            fix_lead.assign_on_acceptance(locked, actor=actor)  # EMI-10, where the policy rotates
+        elif target is State.RELEASED:
+            fix_team.end_at_release(locked, actor=actor)  # the Fix Team's access ends (Emissary)
     return locked

@@ -23,6 +23,7 @@ from vulndesk.desk.access import (
 )
 from vulndesk.desk.models import Project, ReleaseLine, ReleaseLineStatus
 from vulndesk.desk.services import projects as services
+from vulndesk.desk.services.fix_lead import next_fix_lead, rotation_members
 from vulndesk.desk.views.common import acting_user
 from vulndesk.process.policy import PolicyError, preset_names
 
@@ -89,6 +90,7 @@ def settings_page(
         "policy_form": forms_given.get("policy_form") or policy_form_for(project),
         "new_line_form": forms_given.get("new_line_form") or ReleaseLineForm(prefix="new"),
         "lines": line_forms(project, forms_given.get("line_forms", {})),
+        "rotation": {"order": rotation_members(project), "next": next_fix_lead(project)},
     }
     return render(request, "desk/project_settings.html", context, status=status)
 

@@ -38,6 +38,7 @@ from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.noise import RejectForm, noise_for
 from vulndesk.desk.views.component_section import component_section
 from vulndesk.desk.views.cvss import CvssPreview, preview_of
+from vulndesk.desk.views.fix_team_section import fix_team_section
 from vulndesk.process.lifecycle import ALLOWED, TRIAGE_FIELDS, State, check_transition
 
 # Changes listed on the conflict page; more than this and the timeline tells the rest.
@@ -179,6 +180,7 @@ def render_report_page(
         "preview": preview,
         "conflict": problem,
         "noise": noise_for(user, report),
+        "fix_team_section": fix_team_section(user, report, bound or {}),
         "component_section": component_section(user, report, bound or {}),
     }
     return render(request, "desk/report_detail.html", context, status=status)

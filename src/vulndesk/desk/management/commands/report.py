@@ -12,14 +12,15 @@ from django.utils import timezone
 
 from vulndesk.desk.management.output import human, print_json, print_table
 from vulndesk.desk.models import DisclosureLevelChoices, Project, Report, StateChoices
-from vulndesk.desk.services import reports, schedule
+from vulndesk.desk.services import fix_team, reports, schedule
+from vulndesk.desk.services.fix_lead import assign_fix_lead
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import TransitionError
 from vulndesk.process.severity import CvssError
 
 
 class Command(BaseCommand):
-    help = "Work with reports: new, list, show, transition, score, schedule, fixed."
+    help = "Work with reports: new, list, show, transition, score, schedule, fixed, lead, invite."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--as", dest="actor", metavar="USERNAME", help="act as this user")
@@ -72,8 +73,16 @@ class Command(BaseCommand):
         public.add_argument("key")
         public.add_argument("--url", required=True, help="where it is public")
         public.add_argument("--at", type=aware_datetime, help="ISO 8601; default now")
+        lead = verbs.add_parser("lead", help="assign the Fix Lead: the rotation's, or --member")
+        lead.add_argument("key")
+        lead.add_argument("--member", metavar="USERNAME", help="a volunteer instead (EMI-10)")
+        lead.add_argument("--reason", default="", help="why, when naming a member")
+        invite = verbs.add_parser("invite", help="invite someone to the report's Fix Team")
+        invite.add_argument("key")
+        invite.add_argument("invitee", metavar="USERNAME|EMAIL")
         verbs_with_output = (
-            new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public
+            new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public, lead,
+            invite,
         )  # fmt: skip
         for sub in verbs_with_output:
             sub.add_argument("--json", action="store_true", help="print JSON")
@@ -109,6 +118,15 @@ class Command(BaseCommand):
                 report = schedule.record_public_disclosure(
                     report, url=options["url"], at=options["at"] or timezone.now(), actor=actor
                 )
+            elif verb == "lead":
+                member = find_user(options["member"]) if options["member"] else None
+                report = assign_fix_lead(
+                    report, actor=actor, member=member, reason=options["reason"]
+                )
+            elif verb == "invite":
+                invitee = options["invitee"]
+                by = "email" if "@" in invitee else "username"
+                fix_team.invite(report, actor=actor, **{by: invitee})
             elif verb == "disclosure":
                 report = reports.set_disclosure_level(
                     report,
@@ -252,6 +270,7 @@ def summary(report: Report) -> dict[str, Any]:
         "release_date": report.release_date,
         "fixed_version": report.fixed_version or None,
         "fix_released_at": report.fix_released_at,
+        "fix_lead": report.fix_lead.get_username() if report.fix_lead else None,
         "version": report.version,
     }
 
