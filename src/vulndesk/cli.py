@@ -16,6 +16,7 @@ VERBS = {
     "deadlines": "due and overdue deadlines, soonest first; pause | resume | meet one",
     "audit": "verify: check the audit chain for changed or deleted rows",
     "team": "list | nominate | decide | leave | inactive | vote: a project's team (KAR-2…9)",
+    "fix": "repo | sync | test | review: a report's private repository, fix branches, tests",
     "democode": "the demo login's current two-factor code",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
@@ -30,6 +31,7 @@ NEEDS_DATABASE = {
     "deadlines",
     "audit",
     "team",
+    "fix",
     "democode",
 }
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}

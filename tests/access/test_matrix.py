@@ -23,6 +23,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.world import OBJECTS, ROLES, World, build_world
 from vulndesk.desk.models import AuditEvent, Component, Nomination, Report, TeamMember, TeamRole
+from vulndesk.desk.models.fix import FixBranch, TestRun
+from vulndesk.desk.models.project import Project
 from vulndesk.desk.models.team import FixTeamMember
 from vulndesk.lib.tokens import new_token
 
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 #   n read the distributor notice about it            k acknowledge that notice
 #   A read its published advisory                      r follow the reporter's private link
 #   o see it in the admin
+#   w review its fix branches (the policy's reviewers: maintainers and the security team)
 CAN: dict[str, tuple[str, str, str, str]] = {
     # role              embargoed   published   sibling     elsewhere
     "anonymous":       ("",         "A",        "",         ""),
@@ -44,13 +47,16 @@ CAN: dict[str, tuple[str, str, str, str]] = {
     "distributor":     ("nk",       "Ank",      "nk",       "nk"),
     "release_manager": ("j",        "Avcj",     "j",        ""),
     "fix_team":        ("vac",      "A",        "",         ""),
-    "other_team":      ("",         "A",        "",         "vtacjmn"),
-    "security_team":   ("vtacjmn",  "Avtacjmn", "vtacjmn",  ""),
+    "other_team":      ("",         "A",        "",         "vtacjmnw"),
+    "security_team":   ("vtacjmnw", "Avtacjmnw", "vtacjmnw", ""),
     "operator":        ("vtacjmno", "Avtacjmno", "vtacjmno", "vtacjmno"),
 }  # fmt: skip
 
 # Which capability a denied request is judged by first: without it, the thing does not exist.
-GATE = {"v": "v", "t": "v", "a": "v", "c": "v", "j": "j", "m": "j", "n": "n", "k": "n", "r": "r"}
+GATE = {
+    **{"v": "v", "t": "v", "a": "v", "c": "v", "w": "v"},
+    **{"j": "j", "m": "j", "n": "n", "k": "n", "r": "r"},
+}
 
 
 def can(role: str, obj: str, capability: str) -> bool:
@@ -154,6 +160,22 @@ def nomination_id(world: World, obj: str) -> int:
 
 def component_id(world: World, obj: str) -> int:
     return Component.objects.create(project=world.projects[obj], name="core").pk
+
+
+def fix_branch_id(world: World, obj: str) -> int:
+    """A fix branch of the report, and a test command for its project (made inside the
+    request's rolled-back transaction)."""
+    report = world.reports[obj]
+    Project.objects.filter(pk=report.project_id).update(test_command="true")
+    branch, _ = FixBranch.objects.get_or_create(
+        report=report, name="fix/matrix", defaults={"head_sha": "a" * 40}
+    )
+    return branch.pk
+
+
+def run_id(world: World, obj: str) -> int:
+    branch = FixBranch.objects.get(pk=fix_branch_id(world, obj))
+    return TestRun.objects.create(fix_branch=branch, sha=branch.head_sha, command="true").pk
 
 
 CVSS = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
@@ -344,6 +366,34 @@ ENDPOINTS: list[Endpoint] = [
         report_url("report-component"),
         data=lambda w, o: {"component": component_id(w, o), "version": version(w, o)},
     ),
+    Endpoint(
+        "report-fix-repo",
+        "POST",
+        "t",
+        report_url("report-fix-repo"),
+        data=lambda w, o: {"remote": "https://git.example.org/security/proxy.git"},
+    ),
+    Endpoint(
+        "report-fix-repo-sync",
+        "POST",
+        "t",
+        report_url("report-fix-repo-sync"),
+        refused_for=frozenset(OBJECTS),  # no private repository is linked: nothing to fetch
+    ),
+    Endpoint(
+        "report-fix-branch-test",
+        "POST",
+        "a",  # the Fix Team too, as for affects
+        report_url("report-fix-branch-test", branch=fix_branch_id),
+    ),
+    Endpoint(
+        "report-fix-branch-review",
+        "POST",
+        "w",
+        report_url("report-fix-branch-review", branch=fix_branch_id),
+        data=lambda w, o: {"verdict": "approve"},
+    ),
+    Endpoint("report-test-run-log", "GET", "v", report_url("report-test-run-log", run=run_id)),
     Endpoint("notice-detail", "GET", "n", notice_url("notice-detail")),
     Endpoint("notice-acknowledge", "POST", "k", notice_url("notice-acknowledge")),
     Endpoint("advisory-detail", "GET", "A", report_url("advisory-detail"), public=True),
@@ -493,6 +543,30 @@ ENDPOINTS: list[Endpoint] = [
         report_url("api:create_comment"),
         api=True,
         data=lambda w, o: {"body": "Looks right."},
+    ),
+    Endpoint("api:list_fix_branches", "GET", "v", report_url("api:list_fix_branches"), api=True),
+    Endpoint(
+        "api:sync_fix_branches",
+        "POST",
+        "t",
+        report_url("api:sync_fix_branches"),
+        api=True,
+        refused_for=frozenset(OBJECTS),  # no private repository is linked: nothing to fetch
+    ),
+    Endpoint(
+        "api:run_fix_branch_tests",
+        "POST",
+        "a",
+        report_url("api:run_fix_branch_tests", branch_id=fix_branch_id),
+        api=True,
+    ),
+    Endpoint(
+        "api:review_fix_branch",
+        "POST",
+        "w",
+        report_url("api:review_fix_branch", branch_id=fix_branch_id),
+        api=True,
+        data=lambda w, o: {"approved": True},
     ),
 ]
 

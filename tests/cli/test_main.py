@@ -23,6 +23,7 @@ VERBS = [
     "deadlines",
     "audit",
     "team",
+    "fix",
     "democode",
 ]
 

@@ -317,6 +317,7 @@ def test_a_hostile_description_renders_without_executable_markup(
                 "report-affect-add",
                 "report-comment-add",
                 "report-reporter-reply",
+                "report-fix-repo",
                 "report-component",
                 "report-fix-lead-assign",
                 "report-fix-team-invite",

@@ -17,6 +17,7 @@ from vulndesk.api import (
     affects,
     comments,
     errors,
+    fix_branches,
     fix_team,
     history,
     imports,
@@ -53,6 +54,16 @@ api = VulndeskAPI(
 errors.install(api)
 
 v1 = Router()
-for module in (projects, reports, imports, affects, history, comments, team, fix_team):
+for module in (
+    projects,
+    reports,
+    imports,
+    affects,
+    history,
+    comments,
+    team,
+    fix_team,
+    fix_branches,
+):
     v1.add_router("", module.router)
 api.add_router("/v1", v1)

@@ -185,6 +185,37 @@ def can_edit_affects(user: AnyUser, report: Report) -> bool:
     return user_id is not None and _fix_team_reports(user_id).filter(report_id=report.pk).exists()
 
 
+def can_manage_fix(user: AnyUser, report: Report) -> bool:
+    """Tie the report to its private security repository and sync its fix branches: the Fix
+    Lead, the security team and operators (EMI-29)."""
+    return can_triage(user, report)
+
+
+def can_run_fix_tests(user: AnyUser, report: Report) -> bool:
+    """Those who manage the fix, and the Fix Team who write it."""
+    if can_manage_fix(user, report):
+        return True
+    user_id = _signed_in_id(user)
+    return user_id is not None and _fix_team_reports(user_id).filter(report_id=report.pk).exists()
+
+
+def is_fix_reviewer(user: AnyUser, project: Project) -> bool:
+    """Whose approval of a fix branch the policy counts (VIT-18, OEDX-18): the project's
+    maintainers and security team, or the security team alone."""
+    if (user_id := _signed_in_id(user)) is None:
+        return False
+    roles = set(project.security_team_roles())
+    if project.policy().fix_review.reviewers == "maintainers":
+        roles.add(TeamRole.MAINTAINER)
+    return TeamMember.objects.filter(
+        project=project, user_id=user_id, role__in=roles, left_at__isnull=True
+    ).exists()
+
+
+def can_review_fix(user: AnyUser, report: Report) -> bool:
+    return is_fix_reviewer(user, report.project) and can_view_report(user, report)
+
+
 def can_comment(user: AnyUser, report: Report) -> bool:
     return can_view_report(user, report)
 

@@ -13,8 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vulndesk.desk.models import Project, ReleaseLine, Report, TeamMember, TeamRole
-from vulndesk.desk.services import deadlines, reports, schedule
+from vulndesk.desk.models import FixBranch, Project, ReleaseLine, Report, TeamMember, TeamRole
+from vulndesk.desk.services import deadlines, fix_repo, reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import State
 
@@ -268,6 +268,13 @@ def demo_project(spec: DemoProject, user: User) -> Project:
     return project
 
 
+def approve_demo_fix(report: Report, user: User) -> None:
+    """A fix branch the demo user approved, for policies that gate `fix_ready` on reviews
+    (OEDX-18); the demo has no private repository, so the branch's head is made up."""
+    branch = FixBranch.objects.create(report=report, name="fix/demo", head_sha=f"{report.pk:040x}")
+    fix_repo.record_review(branch, reviewer=user, approved=True, comment="Looks right.")
+
+
 def walk(report: Report, target: State, user: User, *, duplicate_of: Report | None) -> Report:
     now = timezone.now()
     for state in path_to(target):
@@ -278,6 +285,8 @@ def walk(report: Report, target: State, user: User, *, duplicate_of: Report | No
             report = schedule.assign_cve(report, cve_id, actor=user)
         elif state is State.DUPLICATE:
             report = reports.record_triage(report, {}, actor=user, duplicate_of=duplicate_of)
+        elif state is State.FIX_READY:
+            approve_demo_fix(report, user)
         elif state is State.SCHEDULED:
             release = now + timedelta(days=5) if target is State.SCHEDULED else now
             report = schedule.schedule_release(

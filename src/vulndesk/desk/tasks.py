@@ -4,7 +4,7 @@ from django.db import transaction
 from django_tasks import task
 
 from vulndesk.desk.models import Project, Report
-from vulndesk.desk.services import deadlines
+from vulndesk.desk.services import deadlines, fix_repo
 
 
 @task()
@@ -18,3 +18,9 @@ def redate_project_deadlines(project_id: int) -> int:
             deadlines.refresh(Report.objects.locked(report_id))
         redated += 1
     return redated
+
+
+@task()
+def run_test_run(run_id: int) -> str:
+    """Run a fix branch's queued test run in a clean worktree (OEDX-19); safe to run twice."""
+    return fix_repo.execute_test_run(run_id)

@@ -14,6 +14,7 @@ from vulndesk.gitops.repository import (
     check_branch_name,
     commits_between,
     find_fix_branches,
+    has_commit,
     mirror,
 )
 from vulndesk.gitops.testrun import TestOutcome, run_tests
@@ -30,6 +31,7 @@ __all__ = [
     "commits_between",
     "display_remote",
     "find_fix_branches",
+    "has_commit",
     "mirror",
     "run_tests",
 ]

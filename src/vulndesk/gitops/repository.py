@@ -63,6 +63,14 @@ def branch_heads(repo: Path) -> dict[str, str]:
     return heads
 
 
+def has_commit(repo: Path, sha: str) -> bool:
+    """Whether the mirror holds that commit (a worker on another machine may not have it yet)."""
+    if not (repo / "HEAD").exists():
+        return False
+    result = git(repo, "cat-file", "-e", f"{sha}^{{commit}}", timeout=30, check=False)
+    return result.returncode == 0
+
+
 def check_branch_name(name: str) -> str:
     """The branch name if git would accept it as one; ValueError saying why not."""
     value = name.strip()

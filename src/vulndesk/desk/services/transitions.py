@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -10,8 +11,9 @@ from django.utils import timezone
 
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import audit, deadlines, fix_lead, fix_team
+from vulndesk.desk.services.fix_repo import review_facts
 from vulndesk.desk.services.reports import lock_report
-from vulndesk.process.lifecycle import State, check_transition
+from vulndesk.process.lifecycle import State, TransitionFacts, check_transition
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -25,6 +27,11 @@ STATE_TIMESTAMPS: Mapping[State, str] = {
     State.PUBLISHED: "published_at",
     State.CLOSED: "closed_at",
 }
+
+
+def transition_facts(report: Report) -> TransitionFacts:
+    """The report's own facts, and its fix branches' reviews (VIT-18, OEDX-18)."""
+    return replace(report.transition_facts(), **review_facts(report))
 
 
 def transition(
@@ -46,7 +53,7 @@ def transition(
         check_transition(
             previous,
             target,
-            locked.transition_facts(),
+            transition_facts(locked),
             required_triage_fields=locked.project.policy().triage.required_fields,
         )
         now = timezone.now()

@@ -36,8 +36,10 @@ from vulndesk.desk.forms import (
 )
 from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.noise import RejectForm, noise_for
+from vulndesk.desk.services.transitions import transition_facts
 from vulndesk.desk.views.component_section import component_section
 from vulndesk.desk.views.cvss import CvssPreview, preview_of
+from vulndesk.desk.views.fix_repo_page import fix_repo_section
 from vulndesk.desk.views.fix_team_section import fix_team_section
 from vulndesk.process.lifecycle import ALLOWED, TRIAGE_FIELDS, State, check_transition
 
@@ -72,7 +74,7 @@ def conflict(current: Report, seen_version: int) -> Conflict:
 
 def transitions_now(report: Report) -> tuple[list[State], list[str]]:
     """The moves the rules allow now, and why each other next step is not possible yet."""
-    current, facts = report.current_state, report.transition_facts()
+    current, facts = report.current_state, transition_facts(report)
     required = report.project.policy().triage.required_fields
     offered, blocked = [], []
     for target in (state for state in State if state in ALLOWED[current]):
@@ -180,6 +182,7 @@ def render_report_page(
         "preview": preview,
         "conflict": problem,
         "noise": noise_for(user, report),
+        "fix_repo": fix_repo_section(user, report, bound or {}),
         "fix_team_section": fix_team_section(user, report, bound or {}),
         "component_section": component_section(user, report, bound or {}),
     }

@@ -1,0 +1,177 @@
+"""The fix branches of a report's private security repository: list them with their latest
+test run and reviews, sync them, queue a test run, record a review (VIT-18, OEDX-18, OEDX-19)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Path, Router, Schema, Status
+
+from vulndesk.api.auth import read_token, write_token
+from vulndesk.api.detail import ProjectSlug, ReportNumber, report_for, require, token_of
+from vulndesk.api.errors import refusals
+from vulndesk.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, Storable, StrictBool
+from vulndesk.desk.access import can_manage_fix, can_review_fix, can_run_fix_tests
+from vulndesk.desk.models import FixBranch, Report, Review, TestRun
+from vulndesk.desk.services import fix_repo
+
+router = Router(tags=["fix branches"])
+BranchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+
+
+class TestRunOut(Schema):
+    __test__ = False  # a schema, not a class for pytest to collect
+
+    id: int
+    sha: str
+    command: str
+    # Spelled out: a second enum named Status would replace the deadlines' in the OpenAPI.
+    status: Literal["queued", "running", "passed", "failed", "error"]
+    exit_code: int | None
+    stale: bool = Field(description="run on an earlier head of the branch")
+    log: str = Field(description="combined output; a long one keeps its end")
+    created_at: datetime
+    finished_at: datetime | None
+
+
+class ReviewOut(Schema):
+    reviewer: str
+    sha: str
+    approved: bool
+    comment: str
+    created_at: datetime
+
+
+class FixBranchOut(Schema):
+    id: int
+    name: str
+    release_line: str | None = Field(description="the line it fixes; null for the main branch")
+    head_sha: str
+    approvals: int = Field(description="distinct reviewers who approved the current head")
+    required_approvals: int | None = Field(description="the policy's number; null: no gate")
+    latest_test_run: TestRunOut | None
+    reviews: list[ReviewOut] = Field(description="reviews of the current head")
+
+
+class SyncOut(Schema):
+    changes: list[str]
+    branches: list[FixBranchOut]
+
+
+class ReviewIn(Input):
+    approved: StrictBool
+    comment: Storable = Field("", max_length=10_000)
+
+
+def run_out(run: TestRun, head: str) -> dict[str, Any]:
+    return {
+        "id": run.pk,
+        "sha": run.sha,
+        "command": run.command,
+        "status": run.status,
+        "exit_code": run.exit_code,
+        "stale": run.sha != head,
+        "log": run.log,
+        "created_at": run.created_at,
+        "finished_at": run.finished_at,
+    }
+
+
+def review_out(review: Review) -> dict[str, Any]:
+    return {
+        "reviewer": review.reviewer.get_username(),
+        "sha": review.sha,
+        "approved": review.approved,
+        "comment": review.comment,
+        "created_at": review.created_at,
+    }
+
+
+def branch_out(branch: FixBranch, required: int | None) -> dict[str, Any]:
+    latest = branch.test_runs.order_by("-created_at", "-pk").first()
+    reviews = branch.reviews.filter(sha=branch.head_sha).select_related("reviewer")
+    return {
+        "id": branch.pk,
+        "name": branch.name,
+        "release_line": branch.release_line.name if branch.release_line else None,
+        "head_sha": branch.head_sha,
+        "approvals": len({r.reviewer_id for r in reviews if r.approved}),
+        "required_approvals": required,
+        "latest_test_run": run_out(latest, branch.head_sha) if latest else None,
+        "reviews": [review_out(r) for r in reviews.order_by("created_at", "pk")],
+    }
+
+
+def branches_out(report: Report) -> list[dict[str, Any]]:
+    required = report.project.policy().fix_review.required_approvals
+    branches = report.fix_branches.select_related("release_line").order_by("name")
+    return [branch_out(branch, required) for branch in branches]
+
+
+@router.get(
+    "/reports/{project}/{number}/fix-branches",
+    response={200: list[FixBranchOut], **READ_ERRORS},
+    auth=read_token,
+)
+def list_fix_branches(request: HttpRequest, project: ProjectSlug, number: ReportNumber) -> Any:
+    return branches_out(report_for(request, project, number))
+
+
+@router.post(
+    "/reports/{project}/{number}/fix-branches/sync",
+    response={200: SyncOut, **WRITE_ERRORS},
+    auth=write_token,
+)
+def sync_fix_branches(request: HttpRequest, project: ProjectSlug, number: ReportNumber) -> Any:
+    """Fetch the private repository and record its fix branches (422 if none is linked)."""
+    report = report_for(request, project, number)
+    user = token_of(request).user
+    require(can_manage_fix(user, report), "sync its private repository")
+    with refusals(report, lambda current: None):
+        result = fix_repo.sync_fix_branches(report, actor=user)
+    return {"changes": result.changes, "branches": branches_out(report)}
+
+
+@router.post(
+    "/reports/{project}/{number}/fix-branches/{branch_id}/test-runs",
+    response={201: TestRunOut, **WRITE_ERRORS},
+    auth=write_token,
+)
+def run_fix_branch_tests(
+    request: HttpRequest, project: ProjectSlug, number: ReportNumber, branch_id: BranchId
+) -> Any:
+    """Queue the project's test command on the branch's head; a worker runs it."""
+    report = report_for(request, project, number)
+    branch = get_object_or_404(FixBranch, pk=branch_id, report=report)
+    user = token_of(request).user
+    require(can_run_fix_tests(user, report), "run its fix branches' tests")
+    with refusals(report, lambda current: None):
+        run = fix_repo.request_test_run(branch, actor=user)
+    return Status(201, run_out(run, branch.head_sha))
+
+
+@router.post(
+    "/reports/{project}/{number}/fix-branches/{branch_id}/reviews",
+    response={201: ReviewOut, **WRITE_ERRORS},
+    auth=write_token,
+)
+def review_fix_branch(
+    request: HttpRequest,
+    payload: ReviewIn,
+    project: ProjectSlug,
+    number: ReportNumber,
+    branch_id: BranchId,
+) -> Any:
+    """Approve the branch's current head, or request changes (VIT-18, OEDX-18)."""
+    report = report_for(request, project, number)
+    branch = get_object_or_404(FixBranch, pk=branch_id, report=report)
+    user = token_of(request).user
+    require(can_review_fix(user, report), "review its fix (the policy names its reviewers)")
+    with refusals(report, lambda current: None):
+        review = fix_repo.record_review(
+            branch, reviewer=user, approved=payload.approved, comment=payload.comment
+        )
+    return Status(201, review_out(review))
