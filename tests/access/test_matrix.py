@@ -293,6 +293,13 @@ ENDPOINTS: list[Endpoint] = [
         data=lambda w, o: {"preset": w.projects[o].preset, "overrides": ""},
     ),
     Endpoint(
+        "project-testing",
+        "POST",
+        "m",
+        project_url("project-testing"),
+        data=lambda w, o: {"main_branch": "main", "test_command": "make test"},
+    ),
+    Endpoint(
         "release-line-add",
         "POST",
         "m",

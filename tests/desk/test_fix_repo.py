@@ -366,3 +366,36 @@ def test_the_log_is_plain_text_for_those_who_see_the_report(desk: Desk, client: 
     assert response["Content-Security-Policy"] == "sandbox"
     sign_in(client, desk.charlie)
     assert client.get(url).status_code == 404
+
+
+# -- the project's settings ------------------------------------------------------------------------
+
+
+def test_the_security_team_sets_the_main_branch_and_test_command(
+    desk: Desk, client: Client
+) -> None:
+    sign_in(client, desk.vic)
+    url = reverse("project-testing", args=["vitess"])
+    response = client.post(url, {"main_branch": "master", "test_command": "make test"})
+    assert response.status_code == 302
+    desk.project.refresh_from_db()
+    assert (desk.project.main_branch, desk.project.test_command) == ("master", "make test")
+    event = AuditEvent.objects.get(action="project.testing_configured")
+    assert event.data["after"] == {"main_branch": "master", "test_command": "make test"}
+
+
+def test_a_bad_branch_or_command_is_refused_next_to_its_field(desk: Desk, client: Client) -> None:
+    sign_in(client, desk.vic)
+    url = reverse("project-testing", args=["vitess"])
+    response = client.post(url, {"main_branch": "two words", "test_command": "sh -c 'open"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "&#x27;two words&#x27; is not a valid git branch name" in page
+    assert "the test command cannot be read: No closing quotation (check its quotes)" in page
+    desk.project.refresh_from_db()
+    assert desk.project.main_branch == "main"
+    assert not AuditEvent.objects.filter(action="project.testing_configured").exists()
+    sign_in(client, desk.mia)  # a maintainer, on Vitess's security team (VIT-1)
+    assert client.post(url, {"main_branch": "main"}).status_code == 302
+    sign_in(client, desk.fay)
+    assert client.post(url, {"main_branch": "main"}).status_code == 404

@@ -23,6 +23,11 @@ urlpatterns = [
     path("projects/", projects.project_list, name="project-list"),
     path("projects/<slug:slug>/settings/", projects.project_settings, name="project-settings"),
     path(
+        "projects/<slug:slug>/settings/testing/",
+        projects.project_testing,
+        name="project-testing",
+    ),
+    path(
         "projects/<slug:slug>/settings/release-lines/",
         projects.release_line_add,
         name="release-line-add",

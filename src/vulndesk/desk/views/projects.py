@@ -22,6 +22,7 @@ from vulndesk.desk.access import (
     projects_visible_to,
 )
 from vulndesk.desk.models import Project, ReleaseLine, ReleaseLineStatus
+from vulndesk.desk.services import fix_repo
 from vulndesk.desk.services import projects as services
 from vulndesk.desk.services.fix_lead import next_fix_lead, rotation_members
 from vulndesk.desk.views.common import acting_user
@@ -52,6 +53,22 @@ class PolicyForm(forms.Form):
             raise forms.ValidationError("expected a mapping of fields, such as `timeline: ...`")
         # YAML dates and numbers as keys become what the stored JSON will give back.
         return dict(json.loads(json.dumps(data, default=str)))
+
+
+class TestingForm(forms.Form):
+    """The branch fixes land on, and the command run on each fix branch (OEDX-19)."""
+
+    __test__ = False  # a form, not a class for pytest to collect
+
+    main_branch = forms.CharField(max_length=200)
+    test_command = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text=(
+            "run in a clean checkout of each fix branch, without a shell (for pipes, give "
+            "sh -c '…'); empty: no test runs"
+        ),
+    )
 
 
 class ReleaseLineForm(forms.Form):
@@ -90,6 +107,10 @@ def settings_page(
         "policy_form": forms_given.get("policy_form") or policy_form_for(project),
         "new_line_form": forms_given.get("new_line_form") or ReleaseLineForm(prefix="new"),
         "lines": line_forms(project, forms_given.get("line_forms", {})),
+        "testing_form": forms_given.get("testing_form")
+        or TestingForm(
+            initial={"main_branch": project.main_branch, "test_command": project.test_command}
+        ),
         "rotation": {"order": rotation_members(project), "next": next_fix_lead(project)},
     }
     return render(request, "desk/project_settings.html", context, status=status)
@@ -135,6 +156,21 @@ def project_settings(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             return redirect("project-settings", slug=project.slug)
     return settings_page(request, project, status=400, policy_form=form)
+
+
+@login_required
+@require_POST
+def project_testing(request: HttpRequest, slug: str) -> HttpResponse:
+    project = managed_project(request.user, slug)
+    form = TestingForm(request.POST)
+    if form.is_valid():
+        try:
+            fix_repo.configure_testing(project, **form.cleaned_data, actor=acting_user(request))
+        except ValueError as exc:
+            add_field_errors(form, exc)
+        else:
+            return redirect("project-settings", slug=project.slug)
+    return settings_page(request, project, status=400, testing_form=form)
 
 
 @login_required
