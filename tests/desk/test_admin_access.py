@@ -65,7 +65,14 @@ def test_changing_the_policy_has_the_worker_redate_the_open_reports_deadlines(
     assert before is not None
     url = reverse("admin:desk_project_change", args=[project.pk])
     overrides = '{"timeline": {"steps": {"fix_developed": {"within": "P3D"}}}}'
-    form = {"slug": "vitess", "name": "Vitess", "preset": "vitess", "policy_overrides": overrides}
+    form = {
+        "slug": "vitess",
+        "name": "Vitess",
+        "preset": "vitess",
+        "policy_overrides": overrides,
+        "main_branch": "main",
+        "test_command": "",
+    }
     assert admin_client.post(url, form).status_code == 302
     # The request only enqueued the work: the dates move when the worker runs.
     assert Deadline.objects.get(report=report, name="fix_developed").due_at == before
