@@ -4,6 +4,7 @@ import pytest
 
 from vulndesk.versions.ecosystems import (
     VersionError,
+    canonical,
     compare,
     is_compatible,
     next_patch,
@@ -105,3 +106,11 @@ def test_a_pattern_without_exactly_one_placeholder_is_refused(pattern: str) -> N
         tag_for(pattern, "1.0.0")
     with pytest.raises(ValueError, match=r"\{version\}"):
         version_from_tag(pattern, "v1.0.0")
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "a", "b"),
+    [(PYPI, "3.1", "3.1.0"), (PYPI, "3.2.0RC1", "3.2.0rc1"), (NPM, "3.1.0+build.5", "3.1.0")],
+)
+def test_equal_versions_share_one_canonical_spelling(ecosystem: Ecosystem, a: str, b: str) -> None:
+    assert canonical(ecosystem, a) == canonical(ecosystem, b)

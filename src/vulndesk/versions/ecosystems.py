@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from packaging.utils import canonicalize_version
 from packaging.version import InvalidVersion as PackagingInvalidVersion
 from packaging.version import Version as Pep440Version
 from univers.versions import InvalidVersion, PypiVersion, SemverVersion, Version
@@ -24,6 +25,7 @@ from vulndesk.versions.plan import Compatibility, Ecosystem
 
 __all__ = [
     "VersionError",
+    "canonical",
     "compare",
     "is_compatible",
     "is_prerelease",
@@ -93,6 +95,15 @@ def _parts(ecosystem: Ecosystem, text: str) -> _Parts:
         raise _error(ecosystem, text)
     major, minor, patch = (int(match.group(i)) for i in (1, 2, 3))
     return _Parts(0, major, minor, patch, match.group(4) is not None, f"{major}.{minor}.{patch}")
+
+
+def canonical(ecosystem: Ecosystem, version: str) -> str:
+    """One spelling for every way of writing the same version, to use as a key: 3.1 and 3.1.0 are
+    one PEP 440 version; semver build metadata does not change a version's precedence."""
+    _parts(ecosystem, version)
+    if ecosystem is Ecosystem.PYPI:
+        return canonicalize_version(version)
+    return version.split("+", 1)[0]
 
 
 def compare(ecosystem: Ecosystem, a: str, b: str) -> int:
