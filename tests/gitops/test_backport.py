@@ -429,3 +429,40 @@ def test_the_test_command_runs_on_each_new_branch_head(world: World) -> None:
     assert bump.status == "done"  # the tests say how the branch fares; the step itself is done
     assert "failed (exit 2): grep: animals.py: No such file or directory" in bump.detail
     assert "tests on" not in outcomes["pick"].detail  # once per branch, on its final head
+
+
+def test_a_fix_merged_with_a_merge_commit_is_picked_against_its_first_parent(
+    tmp_path: Path,
+) -> None:
+    upstream = build_animals(tmp_path / "upstream")
+    git(upstream.package, "branch", "fix", "main")
+    add_fix(upstream.package, branch="fix")
+    git(upstream.package, "checkout", "--quiet", "main")
+    git(upstream.package, "merge", "--quiet", "--no-ff", "-m", "Merge the fix", "fix")
+    merge = git(upstream.package, "rev-parse", "HEAD")
+    clones = {
+        name: workspace(str(path), tmp_path / "clones" / name)
+        for name, path in upstream.repos.items()
+    }
+    outcomes = execute(animals_plan(merge), clones, identity=RELEASER, message=ADVISORY)
+    assert {outcome.status for outcome in outcomes} == {"done"}, outcomes
+    package = clones[PACKAGE]
+    assert 'escape(animal) + " is fed"' in (
+        read_blobs(package, "v2.5.1", ["animals.py"])["animals.py"] or ""
+    )
+    assert f"(cherry picked from commit {merge})" in git(
+        package, "log", "--format=%B", "v2.5.1~1", "-1"
+    )
+
+
+def test_a_push_that_fails_says_so_on_each_step_of_that_repository(world: World) -> None:
+    push = {name: str(path) for name, path in world.private.items()}
+    push["credentials"] = str(world.private["credentials"].parent / "missing.git")
+    outcomes = world.run(push=push)
+    credentials = [o for step_id, o in outcomes.items() if "credentials" in step_id]
+    assert {o.status for o in credentials} == {"failed"}
+    assert all(
+        "but not pushed to" in o.detail and "does not exist" in o.detail for o in credentials
+    )
+    assert outcomes["bump:edx-platform@main"].status == "done"
+    assert "refs/heads/main" in refs(world.private["edx-platform"])
