@@ -271,3 +271,15 @@ def test_a_top_level_repository_merges_then_cherry_picks_onto_its_release_branch
         ),
     )
     assert plan.fixed_versions == ()
+
+
+def test_a_package_nobody_depends_on_gets_only_the_merge_oedx_4() -> None:
+    plan = plan_backports(animals(), ())
+    assert [step.id for step in plan.steps] == ["merge"]
+
+
+def test_a_pin_of_a_version_never_released_has_no_tag_to_branch_from() -> None:
+    plan = plan_backports(animals(released=("3.1.0",)), (branch("credentials", "2.5.0"),))
+    (problem,) = plan.problems
+    assert "2.5.0 was never released (no tag v2.5.0)" in problem.reason
+    assert [step.id for step in plan.steps] == ["merge", "release:3.1.1"]

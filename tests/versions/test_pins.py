@@ -89,6 +89,11 @@ def test_a_range_keeps_its_operators_and_raises_its_lower_bound(line: str, expec
     assert bump_pins(line, "requirements.txt", PACKAGE, "3.1.1") == expected
 
 
+def test_a_requirement_without_a_constraint_is_left_as_it_is() -> None:
+    text = "openedx-animals  # any version\nrequests==2.0\n"
+    assert bump_pins(text, "requirements/base.in", PACKAGE, "3.1.1") == text
+
+
 def test_compatible_release_moves_with_the_fix() -> None:
     assert bump_pins("openedx-animals~=2.5.0\n", "r.in", PACKAGE, "2.5.1") == (
         "openedx-animals~=2.5.1\n"
@@ -102,7 +107,6 @@ def test_compatible_release_moves_with_the_fix() -> None:
         ("openedx-animals==3.2.0\n", "above 3.1.1"),
         ("openedx-animals @ https://example.org/a.whl\n", "URL"),
         ("requests==2.0\n", "no pin of openedx-animals"),
-        ("openedx-animals\n", "no pin of openedx-animals"),
     ],
 )
 def test_a_bump_it_cannot_do_correctly_is_refused(line: str, message: str) -> None:

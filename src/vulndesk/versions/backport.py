@@ -81,7 +81,8 @@ class _Numbers:
 
     def __init__(self, ecosystem: Ecosystem, released: frozenset[str]) -> None:
         self.ecosystem = ecosystem
-        self.taken = {_canonical(ecosystem, version, "released version") for version in released}
+        self.released = {_canonical(ecosystem, version, "released version") for version in released}
+        self.taken = set(self.released)
 
     def next_free(self, after: str) -> str:
         candidate = next_patch(self.ecosystem, after)
@@ -296,6 +297,19 @@ class _Planner:
             )
             return
         if key not in self.backports:
+            base = tag_for(self.package.tag_pattern, pinned)
+            if key not in self.numbers.released:
+                self.problems.append(
+                    Problem(
+                        dependent.repository,
+                        dependent.branch,
+                        f"{why}, but {pinned} was never released (no tag {base}), so there is "
+                        "nothing to branch a backport from (OEDX-10); pin a released version, "
+                        f"or answer that {pinned} is compatible to upgrade it to "
+                        f"{self.main_release}",
+                    )
+                )
+                return
             version = self.numbers.next_free(pinned)
             if compare(self.ecosystem, version, self.main_release) >= 0:
                 self.problems.append(

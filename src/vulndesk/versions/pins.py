@@ -393,16 +393,17 @@ def find_pins(
 
 def bump_pins(text: str, path: str, package: str, new_version: str) -> str:
     """The same file with only `package`'s pins moved to `new_version` (see the module's rules).
-    A pin already requiring `new_version` or later is left as it is, so bumping twice is bumping
-    once."""
+    A pin already requiring `new_version` or later, or a requirement with no version constraint,
+    is left as it is, so bumping twice is bumping once."""
     ecosystem = _ecosystem_of(path)
     parse_version(ecosystem, new_version)
     found = [
         item for item in _scan(text, path, package) if _same_name(ecosystem, item.pin.name, package)
     ]
-    constrained = [item for item in found if item.pin.spec.strip()]
-    if not constrained:
+    if not found:
         raise PinError(f"{path}: no pin of {package} to move to {new_version}")
+    # A requirement with no version constraint already allows the new version.
+    constrained = [item for item in found if item.pin.spec.strip()]
     for item in reversed(constrained):
         where = f"{path}, line {item.pin.line}"
         if item.pin.hashed:
