@@ -10,6 +10,9 @@ requires = ["hatchling"]
 
 [project]
 name = "openedx-animals"
+readme = '''
+version = "9.9.9"
+'''
 version   =   '3.1.0'  # bumped by the release
 description = "version = 9"
 

@@ -180,6 +180,12 @@ test =
 """
 
 
+def test_a_multi_line_string_in_a_dependency_list_is_refused_naming_the_list() -> None:
+    text = '[project]\ndependencies = [\n    """openedx-animals==3.1.0""",\n]\n'
+    with pytest.raises(PinError, match=r"pyproject\.toml: cannot read \[project\] dependencies"):
+        find_pins("pyproject.toml", {"pyproject.toml": text}.get, PACKAGE, PYPI)
+
+
 def test_it_finds_and_bumps_setup_cfg_pins() -> None:
     pins = find_pins("setup.cfg", {"setup.cfg": SETUP_CFG}.get, PACKAGE, PYPI)
     assert pins == [

@@ -94,11 +94,14 @@ def _pyproject(text: str, path: str) -> spans.Literal | None:
     if not isinstance(value, str):
         raise MetadataError(f'{path}: [{table}] version must be a string such as "1.2.3"')
     span = spans.toml_table(text, table)
-    for key, start in spans.toml_keys(text, span) if span else []:
-        if key == "version":
-            literals = spans.toml_strings(text, start)
-            if len(literals) == 1 and literals[0].value == value:
-                return literals[0]
+    try:
+        for key, start in spans.toml_keys(text, span) if span else []:
+            if key == "version":
+                literals = spans.toml_strings(text, start)
+                if len(literals) == 1 and literals[0].value == value:
+                    return literals[0]
+    except ValueError as error:
+        raise MetadataError(f"{path}: cannot read [{table}] ({error})") from error
     raise MetadataError(
         f'{path}: cannot find the text of [{table}] version = "{value}"; write it on its own '
         f'line in the [{table}] table as version = "{value}"'

@@ -290,7 +290,10 @@ def _pyproject(text: str, path: str, package: str) -> list[_Found]:
         strings = [value for value in values if isinstance(value, str)]
         if not any(_names(value, package) for value in strings):
             continue
-        literals = _toml_literals(text, table_name, key)
+        try:
+            literals = _toml_literals(text, table_name, key)
+        except ValueError as error:
+            raise PinError(f"{path}: cannot read [{table_name}] {key} ({error})") from error
         if [literal.value for literal in literals] != strings:
             raise PinError(
                 f"{path}: cannot find the text of [{table_name}] {key} to rewrite it; write it "

@@ -73,6 +73,12 @@ def _skip_value(text: str, start: int) -> int:
     end of its line)."""
     if text.startswith("[", start):
         return _scan_array(text, start)[1]
+    for quotes in ('"""', "'''"):
+        if text.startswith(quotes, start):
+            closing = text.find(quotes, start + 3)
+            if closing < 0:
+                raise ValueError("an unterminated multi-line string")
+            return closing + 3
     if text.startswith(('"', "'"), start):
         return _scan_string(text, start).end + 1
     newline = text.find("\n", start)
