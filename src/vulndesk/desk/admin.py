@@ -18,12 +18,17 @@ from vulndesk.desk import access
 from vulndesk.desk.models import (
     Affect,
     AuditEvent,
+    Backport,
+    BackportStep,
     Comment,
     Deadline,
     DeadlinePause,
+    Dependent,
+    DependentBranch,
     Distributor,
     DistributorNotice,
     FixTeamMember,
+    Package,
     Project,
     ReleaseLine,
     Report,
@@ -210,6 +215,40 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ["project", "report__project"]
     search_fields = ["actor_label", "action"]
     ordering = ["-seq"]
+
+
+@admin.register(Package)
+class PackageAdmin(AuditedAdmin):
+    list_display = ["name", "project", "ecosystem", "repository", "tag_pattern", "main_branch"]
+    list_filter = ["ecosystem", "project"]
+    list_select_related = ["project"]
+
+
+@admin.register(Dependent)
+class DependentAdmin(AuditedAdmin):
+    list_display = ["name", "project", "repository", "private_remote"]
+    list_filter = ["project"]
+    list_select_related = ["project"]
+
+
+@admin.register(DependentBranch)
+class DependentBranchAdmin(AuditedAdmin):
+    list_display = ["dependent", "branch", "release_line", "pin_files"]
+    list_select_related = ["dependent", "release_line"]
+
+
+# Plans and their steps change through the backport service alone (audited, under the lock).
+@admin.register(Backport)
+class BackportAdmin(ReadOnlyAdmin):
+    list_display = ["report", "package", "compatibility", "planned_at", "job"]
+    list_select_related = ["report__project", "package"]
+
+
+@admin.register(BackportStep)
+class BackportStepAdmin(ReadOnlyAdmin):
+    list_display = ["backport", "position", "step_id", "kind", "status", "updated_at"]
+    list_filter = ["status", "kind"]
+    list_select_related = ["backport__package"]
 
 
 # Django's own user and group admins get the same gate and the same audit trail: staff who

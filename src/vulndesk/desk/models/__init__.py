@@ -1,5 +1,13 @@
 from vulndesk.desk.models.attachment import Attachment, FormSubmission
 from vulndesk.desk.models.audit import AppendOnlyError, AuditChainHead, AuditEvent
+from vulndesk.desk.models.backport import (
+    Backport,
+    BackportStep,
+    Dependent,
+    DependentBranch,
+    Package,
+    StepStatus,
+)
 from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
 from vulndesk.desk.models.distributor import Distributor, DistributorNotice
@@ -46,6 +54,8 @@ __all__ = [
     "Attachment",
     "AuditChainHead",
     "AuditEvent",
+    "Backport",
+    "BackportStep",
     "Ballot",
     "ChannelChoices",
     "Comment",
@@ -54,6 +64,8 @@ __all__ = [
     "CvssVersionChoices",
     "Deadline",
     "DeadlinePause",
+    "Dependent",
+    "DependentBranch",
     "DisclosureLevelChoices",
     "Distributor",
     "DistributorNotice",
@@ -67,6 +79,7 @@ __all__ = [
     "IntakeChannels",
     "LayerChoices",
     "Nomination",
+    "Package",
     "PrivateHandlingChoices",
     "Project",
     "ReleaseLine",
@@ -80,6 +93,7 @@ __all__ = [
     "ScopeChoices",
     "SeverityChoices",
     "StateChoices",
+    "StepStatus",
     "TeamLeave",
     "TeamMember",
     "TeamRole",
