@@ -79,8 +79,8 @@ def parse_version(ecosystem: Ecosystem, text: str) -> Version:
 
 
 def _parts(ecosystem: Ecosystem, text: str) -> _Parts:
-    if not isinstance(text, str) or not text or text != text.strip():
-        raise _error(ecosystem, str(text))
+    if not text or text != text.strip():
+        raise _error(ecosystem, text)
     if ecosystem is Ecosystem.PYPI:
         try:
             version = Pep440Version(text)

@@ -69,7 +69,7 @@ def _locate(text: str, path: str) -> spans.Literal | None:
                 '__version__ = "1.2.3" so the release can set it'
             )
         return None
-    return spans.Literal(match.group(2), match.start(2), match.end(2), match.group(1))
+    return spans.Literal(match.group(2), match.start(2), match.end(2))
 
 
 def _pyproject(text: str, path: str) -> spans.Literal | None:
@@ -127,7 +127,7 @@ def _setup_cfg(text: str, path: str) -> spans.Literal | None:
     match = key.search(text, section.end()) if section else None
     if match is None or match.group(1) != value:
         raise MetadataError(f"{path}: cannot find the line version = {value} under [metadata]")
-    return spans.Literal(value, match.start(1), match.end(1), "")
+    return spans.Literal(value, match.start(1), match.end(1))
 
 
 def read_version(text: str, path: str) -> str | None:

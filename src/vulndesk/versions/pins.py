@@ -16,6 +16,7 @@ cannot do correctly (a `--hash` pin, a URL, a range that excludes the new versio
 from __future__ import annotations
 
 import configparser
+import functools
 import json
 import posixpath
 import re
@@ -69,12 +70,10 @@ def is_pin_file(path: str) -> bool:
     name = posixpath.basename(path)
     if name in ("pyproject.toml", "setup.cfg", "package.json"):
         return True
+    if not name.endswith((".txt", ".in")):
+        return False
     in_requirements_dir = "requirements" in path.split("/")[:-1]
-    if name.endswith(".txt"):
-        return name.startswith(("requirements", "constraints")) or in_requirements_dir
-    if name.endswith(".in"):
-        return name.startswith(("requirements", "constraints")) or in_requirements_dir
-    return False
+    return name.startswith(("requirements", "constraints")) or in_requirements_dir
 
 
 def _ecosystem_of(path: str) -> Ecosystem:
@@ -99,12 +98,11 @@ def _requirement(
     if _NOT_A_NAME.match(written.strip()):
         return None
     line = spans.line_of(text, start)
-    try:
-        requirement = Requirement(written)
-    except InvalidRequirement as error:
+    requirement = _parse(written)
+    if isinstance(requirement, str):
         raise PinError(
-            f"{path}, line {line}: {written.strip()!r} is not a requirement ({error})"
-        ) from error
+            f"{path}, line {line}: {written.strip()!r} is not a requirement ({requirement})"
+        )
     match = _NAME.match(written)
     if match is None:  # packaging accepted it, so a name is there
         raise PinError(f"{path}, line {line}: cannot read the package name of {written!r}")
@@ -125,8 +123,21 @@ def _requirement(
     return _Found(pin, spec_start, spec_end, editable)
 
 
+@functools.lru_cache(maxsize=16384)
+def _parse(written: str) -> Requirement | str:
+    """The requirement, or why it is not one. Cached: the same lines recur across the branches
+    and dependents of one discovery run, and parsing dominates its time."""
+    try:
+        return Requirement(written)
+    except InvalidRequirement as error:
+        return str(error)
+
+
 def _outside_quotes(text: str, pattern: re.Pattern[str]) -> int:
     """The offset of the first match of `pattern` outside quoted text, or len(text)."""
+    if '"' not in text and "'" not in text:
+        found = pattern.search(text)
+        return len(text) if found is None else found.start()
     quote = ""
     for index, char in enumerate(text):
         if quote:

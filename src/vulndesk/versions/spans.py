@@ -22,7 +22,6 @@ class Literal:
     value: str
     start: int
     end: int
-    quote: str  # '"' or "'"
 
     @property
     def raw_is_value(self) -> bool:
@@ -95,7 +94,7 @@ def _scan_string(text: str, start: int) -> Literal:
     if index >= len(text) or text[index] != quote:
         raise ValueError("an unterminated string")
     value = tomllib.loads(f"v = {text[start : index + 1]}")["v"]
-    return Literal(value, start + 1, index, quote)
+    return Literal(value, start + 1, index)
 
 
 def _scan_array(text: str, start: int) -> tuple[list[Literal], int]:
@@ -158,7 +157,7 @@ def _json_string(text: str, start: int) -> Literal:
     index = start + 1
     while text[index] != '"':
         index += 2 if text[index] == "\\" else 1
-    return Literal(json.loads(text[start : index + 1]), start + 1, index, '"')
+    return Literal(json.loads(text[start : index + 1]), start + 1, index)
 
 
 def _json_value(
