@@ -199,6 +199,33 @@ def can_run_fix_tests(user: AnyUser, report: Report) -> bool:
     return user_id is not None and _fix_team_reports(user_id).filter(report_id=report.pk).exists()
 
 
+def _is_release_manager(user_id: int, project: Project) -> bool:
+    return TeamMember.objects.filter(
+        user_id=user_id, project=project, role=TeamRole.RELEASE_MANAGER, left_at__isnull=True
+    ).exists()
+
+
+def can_run_backports(user: AnyUser, report: Report) -> bool:
+    """Plan, dry-run and carry out a report's backports: the security team, the report's Fix
+    Lead and the project's release managers (who cut the releases, OEDX-6, OEDX-12)."""
+    if can_triage(user, report):
+        return True
+    user_id = _signed_in_id(user)
+    return (
+        user_id is not None
+        and _is_release_manager(user_id, report.project)
+        and can_view_report(user, report)
+    )
+
+
+def can_manage_packages(user: AnyUser, project: Project) -> bool:
+    """Register the project's packages and the dependents that install them."""
+    if can_manage_project(user, project):
+        return True
+    user_id = _signed_in_id(user)
+    return user_id is not None and _is_release_manager(user_id, project)
+
+
 def is_fix_reviewer(user: AnyUser, project: Project) -> bool:
     """Whose approval of a fix branch the policy counts (VIT-18, OEDX-18): the project's
     maintainers and security team, or the security team alone."""

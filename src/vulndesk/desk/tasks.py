@@ -4,7 +4,7 @@ from django.db import transaction
 from django_tasks import task
 
 from vulndesk.desk.models import Project, Report
-from vulndesk.desk.services import deadlines, fix_repo
+from vulndesk.desk.services import backports, deadlines, fix_repo
 
 
 @task()
@@ -24,3 +24,9 @@ def redate_project_deadlines(project_id: int) -> int:
 def run_test_run(run_id: int) -> str:
     """Run a fix branch's queued test run in a clean worktree (OEDX-19); safe to run twice."""
     return fix_repo.execute_test_run(run_id)
+
+
+@task()
+def run_backport_job(backport_id: int, actor_id: int | None) -> str:
+    """Plan, dry-run or execute a report's backport, as queued from the web or the API."""
+    return backports.run_job(backport_id, actor_id)

@@ -167,6 +167,7 @@ class Backport(models.Model):
 
     class Job(models.TextChoices):
         NONE = "", "none"
+        PLAN = "plan", "plan"
         DRY_RUN = "dry_run", "dry run"
         EXECUTE = "execute", "execute"
 
@@ -189,6 +190,7 @@ class Backport(models.Model):
     job = models.CharField(max_length=10, choices=Job.choices, default=Job.NONE, blank=True)
     job_push = models.BooleanField(default=False)
     job_tests = models.BooleanField(default=False)
+    job_error = models.TextField(blank=True, help_text="why the last queued job did not run")
 
     class Meta:
         constraints = [
