@@ -45,9 +45,10 @@ def discover_pins(
     repo: Path, branches: Sequence[str], package: str, ecosystem: Ecosystem
 ) -> dict[str, list[Pin]]:
     """Every pin of `package` on each branch, in file and line order, without a checkout."""
+    found_refs = refs(repo) if (repo / "HEAD").exists() or (repo / ".git").exists() else {}
     commits = {}
     for branch in branches:
-        commit = resolve(repo, f"refs/heads/{branch}") or resolve(repo, branch)
+        commit = found_refs.get(f"refs/heads/{branch}")
         if commit is None:
             raise DiscoveryError(f"{repo} has no branch {branch!r}: check the dependent's branches")
         commits[branch] = commit

@@ -80,9 +80,12 @@ def resolve(repo: Path, ref: str) -> str | None:
 
 def list_files(repo: Path, ref: str) -> list[str]:
     """Every file path in the tree of `ref`, recursively, as git stores them."""
-    if resolve(repo, ref) is None:
-        raise GitError(f"{repo} has no branch, tag or commit {ref!r}")
-    output = run_bytes(repo, "ls-tree", "-r", "-z", "--name-only", "--end-of-options", ref)
+    try:
+        if ref.startswith("-"):
+            raise GitError(ref)
+        output = run_bytes(repo, "ls-tree", "-r", "-z", "--name-only", "--end-of-options", ref)
+    except GitError:
+        raise GitError(f"{repo} has no branch, tag or commit {ref!r}") from None
     return [name.decode("utf-8", errors="surrogateescape") for name in output.split(b"\0") if name]
 
 
