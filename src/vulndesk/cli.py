@@ -17,6 +17,7 @@ VERBS = {
     "audit": "verify: check the audit chain for changed or deleted rows",
     "team": "list | nominate | decide | leave | inactive | vote: a project's team (KAR-2…9)",
     "fix": "repo | sync | test | review: a report's private repository, fix branches, tests",
+    "backport": "plan | dry-run | execute | show | package | dependent: a fix's backports",
     "democode": "the demo login's current two-factor code",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
@@ -32,6 +33,7 @@ NEEDS_DATABASE = {
     "audit",
     "team",
     "fix",
+    "backport",
     "democode",
 }
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}

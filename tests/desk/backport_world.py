@@ -37,7 +37,6 @@ class World:
     upstream: Animals
     fix: str
     project: Project
-    package: Package
     report: Report
     private: dict[str, Path]  # bare private remotes by repository name
     alice: User
@@ -46,11 +45,16 @@ class World:
     vera: User
     charlie: User
 
+    @property
+    def package(self) -> Package:
+        return self.project.packages.get(name=PACKAGE)
+
     def read(self, repo: Path, ref: str, path: str) -> str:
         return git(repo, "show", f"{ref}:{path}")
 
 
-def build_world(tmp_path: Path, *, conflicting: bool = False) -> World:
+def build_world(tmp_path: Path, *, conflicting: bool = False, register: bool = True) -> World:
+    """The world; with `register=False` the project knows no package or dependent yet."""
     upstream = build_animals(tmp_path / "upstream")
     fix = add_fix(upstream.package, conflicting=conflicting)
     private = {}
@@ -68,7 +72,12 @@ def build_world(tmp_path: Path, *, conflicting: bool = False) -> World:
     make_member(project, rita, TeamRole.RELEASE_MANAGER)
     report = make_report(project, state=StateChoices.FIXING, fix_lead=bob, cve_id="CVE-2026-4242")
     FixTeamMember.objects.create(report=report, user=vera, accepted_at=timezone.now())
-    package = backport_setup.add_package(
+    world = World(
+        tmp_path, upstream, fix, project, report, private, alice, bob, rita, vera, charlie
+    )
+    if not register:
+        return world
+    backport_setup.add_package(
         project,
         name=PACKAGE,
         ecosystem="PyPI",
@@ -85,9 +94,7 @@ def build_world(tmp_path: Path, *, conflicting: bool = False) -> World:
             branches=[("main", None), (ZEBRAWOOD, "zebrawood")],
             actor=alice,
         )
-    return World(
-        tmp_path, upstream, fix, project, package, report, private, alice, bob, rita, vera, charlie
-    )
+    return world
 
 
 # The document's process, step by step (OEDX-5 to OEDX-13): kind, repository, branch, version.

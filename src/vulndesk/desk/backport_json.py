@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from vulndesk.desk.models import Backport
 from vulndesk.versions.plan import Ecosystem, PackageFacts, Plan, Problem, Step, StepKind
 
 
@@ -80,3 +81,41 @@ def plan_from_json(data: dict[str, Any]) -> Plan:
         problems=tuple(Problem(**problem) for problem in data["problems"]),
         fixed_versions=tuple(data["fixed_versions"]),
     )
+
+
+def backport_to_json(backport: Backport) -> dict[str, Any]:
+    """A stored backport as the CLI's --json and the API show it: each step of the plan in
+    order with its status, the last dry run's verdict, conflicts and details."""
+    planned = plan_from_json(backport.plan) if backport.plan else None
+    rows = {row.step_id: row for row in backport.steps.all()}
+    steps = []
+    for step in planned.steps if planned else ():
+        row = rows.get(step.id)
+        steps.append(
+            {
+                **step_to_json(step),
+                "status": row.status if row else "pending",
+                "detail": row.detail if row else "",
+                "checked": row.checked if row else "",
+                "check_detail": row.check_detail if row else "",
+                "conflicts": row.conflicts if row else [],
+                "updated_at": row.updated_at if row else None,
+            }
+        )
+    stored = backport.plan or {}
+    return {
+        "id": backport.pk,
+        "package": backport.package.name,
+        "ecosystem": backport.package.ecosystem,
+        "fix_commits": list(backport.fix_commits),
+        "compatibility": backport.compatibility,
+        "decisions": dict(backport.decisions),
+        "planned_at": backport.planned_at if planned else None,
+        "job": backport.job or None,
+        "job_error": backport.job_error,
+        "main_version": planned.package.main_version if planned else None,
+        "fixed_versions": list(planned.fixed_versions) if planned else [],
+        "steps": steps,
+        "problems": stored.get("problems", []),
+        "notes": stored.get("notes", []),
+    }

@@ -1,0 +1,163 @@
+"""`vulndesk backport` on real git: the seed's example registered, planned, dry-run and carried
+out with --push from the command line; a conflict resolved by hand, then resumed; errors that
+say what to fix (OEDX-4 to OEDX-14)."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import LazySettings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from tests.desk.backport_world import DEPENDENTS, SEED_STEPS, World, build_world
+from tests.gitops.animals import EDX_BASE, GREET_FIX, PACKAGE, ZEBRAWOOD
+from tests.gitops.repos import git
+from vulndesk.desk.models import AuditEvent
+from vulndesk.desk.services import backports
+
+
+def run(*args: str) -> str:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("backport", *args, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def run_json(*args: str) -> Any:
+    return json.loads(run(*args, "--json"))
+
+
+@pytest.fixture
+def bare(db: None, tmp_path: Path, settings: LazySettings) -> World:
+    settings.DATA_DIR = tmp_path / "data"
+    return build_world(tmp_path, register=False)
+
+
+@pytest.fixture
+def conflicted(db: None, tmp_path: Path, settings: LazySettings) -> World:
+    settings.DATA_DIR = tmp_path / "data"
+    return build_world(tmp_path, conflicting=True)
+
+
+def register(world: World) -> None:
+    run(
+        "package",
+        "add",
+        "openedx",
+        PACKAGE,
+        "--repository",
+        str(world.upstream.package),
+        "--private-remote",
+        str(world.private[PACKAGE]),
+        "--as",
+        "alice",
+    )
+    for name in DEPENDENTS:
+        run(
+            "dependent",
+            "add",
+            "openedx",
+            name,
+            "--repository",
+            str(world.upstream.repos[name]),
+            "--private-remote",
+            str(world.private[name]),
+            "--branch",
+            "main",
+            "--branch",
+            f"{ZEBRAWOOD}=zebrawood",
+        )
+
+
+def test_the_seed_example_from_registration_to_the_private_remotes(bare: World) -> None:
+    world = bare
+    register(world)
+    assert [p["name"] for p in run_json("package", "list", "openedx")] == [PACKAGE]
+    assert run_json("dependent", "list", "openedx")[0]["branches"] == [
+        {"branch": "main", "line": None},
+        {"branch": ZEBRAWOOD, "line": "zebrawood"},
+    ]
+
+    planned = run_json(
+        "plan", "OPENEDX-1", "--package", PACKAGE, "--fix", world.fix[:12], "--as", "bob"
+    )
+    steps = [(s["kind"], s["repository"], s["branch"], s["version"]) for s in planned["steps"]]
+    assert steps == SEED_STEPS
+    assert {s["status"] for s in planned["steps"]} == {"pending"}
+    assert planned["fixed_versions"] == ["3.1.1", "2.5.1"]
+
+    checked = run_json("dry-run", "OPENEDX-1")
+    assert [s["checked"] for s in checked["steps"] if s["kind"] == "cherry_pick"] == ["clean"]
+
+    done = run_json("execute", "OPENEDX-1", "--push", "--as", "bob")
+    assert {s["status"] for s in done["steps"]} == {"done"}
+    assert world.read(world.private["edx-platform"], ZEBRAWOOD, "requirements/base.txt") == (
+        EDX_BASE.format(version="2.5.1").rstrip("\n")
+    )
+    assert "v2.5.1" in git(world.private[PACKAGE], "tag", "--list")
+    assert "security/2.5.1" in git(world.private[PACKAGE], "branch", "--list")
+
+    table = run("show", "OPENEDX-1")
+    assert "security/2.5.1" in table
+    assert "2.5.0 → 2.5.1" in table
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {"backport.package_added", "backport.planned", "backport.executed"} <= actions
+
+
+def test_a_conflict_fails_the_command_then_a_resolved_pick_lets_it_finish(
+    conflicted: World,
+) -> None:
+    world = conflicted
+    run("plan", "OPENEDX-1", "--package", PACKAGE, "--fix", world.fix)
+    with pytest.raises(CommandError, match="1 cherry-pick would conflict"):
+        run("dry-run", "OPENEDX-1")
+    with pytest.raises(CommandError, match="4 steps not done: resolve the conflict"):
+        run("execute", "OPENEDX-1")
+    shown = run("show", "OPENEDX-1")
+    assert "conflict in animals.py" in shown
+    assert "<<<<<<<" in shown
+
+    package = backports.clone_dir(world.report, PACKAGE)
+    git(package, "checkout", "--quiet", "security/2.5.1")
+    with pytest.raises(Exception, match="cherry-pick"):
+        git(package, "cherry-pick", "-x", world.fix)
+    (package / "animals.py").write_text(
+        GREET_FIX.replace('f"hello {escape(name)}"', '"hello " + escape(name)')
+    )
+    git(package, "add", "animals.py")
+    git(package, "-c", "core.editor=true", "cherry-pick", "--continue")
+
+    done = run_json("execute", "OPENEDX-1", "--push")
+    assert {s["status"] for s in done["steps"]} <= {"done", "already_done"}
+    assert world.read(world.private["credentials"], ZEBRAWOOD, "setup.cfg").endswith("2.5.1")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("plan", "OPENEDX-1", "--package", "nope", "--fix", "abc1234"), "has no package 'nope'"),
+        (
+            ("plan", "OPENEDX-1", "--package", PACKAGE, "--fix", "abc1234", "--compatible", "2.5"),
+            "write VERSION=yes or VERSION=no",
+        ),
+        (("plan", "OPENEDX-1", "--package", PACKAGE, "--fix", "xyz"), "fix_commits: 'xyz'"),
+        (("execute", "OPENEDX-1"), "has no backport planned; run `vulndesk backport plan`"),
+        (("execute", "OPENEDX-9"), "no report OPENEDX-9"),
+        (
+            ("package", "add", "openedx", "x", "--repository", "ext::sh"),
+            "repository: ext:: remotes",
+        ),
+        (
+            ("dependent", "add", "openedx", "y", "--repository", "{repo}", "--branch", "b=quince"),
+            "no release line 'quince'",
+        ),
+    ],
+)
+def test_errors_say_what_to_fix(conflicted: World, args: tuple[str, ...], message: str) -> None:
+    given = [arg.replace("{repo}", str(conflicted.upstream.credentials)) for arg in args]
+    with pytest.raises(CommandError, match=message):
+        run(*given)
