@@ -200,8 +200,9 @@ def test_execute_before_planning_and_push_without_a_remote_are_refused(world: Wo
     backport = Backport.objects.create(report=world.report, package=world.package)
     with pytest.raises(ValueError, match=r"^plan: .* not planned yet"):
         backports.execute(backport, actor=world.bob)
-    world.package.private_remote = ""
-    world.package.save()
+    package = world.package
+    package.private_remote = ""
+    package.save()
     backport = plan(world)
     with pytest.raises(ValueError, match=r"^push: openedx-animals has no private remote"):
         backports.execute(backport, actor=world.bob, push=True)

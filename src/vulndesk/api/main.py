@@ -15,6 +15,7 @@ from ninja.renderers import BaseRenderer
 
 from vulndesk.api import (
     affects,
+    backports,
     comments,
     errors,
     fix_branches,
@@ -64,6 +65,7 @@ for module in (
     team,
     fix_team,
     fix_branches,
+    backports,
 ):
     v1.add_router("", module.router)
 api.add_router("/v1", v1)

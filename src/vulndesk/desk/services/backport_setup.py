@@ -180,4 +180,6 @@ def packages(project: Project) -> list[Package]:
 
 
 def dependents(project: Project) -> list[Dependent]:
-    return list(project.dependents.prefetch_related("branches__release_line").order_by("name"))
+    """In the order they were registered, which is the order plans list them in."""
+    found = project.dependents.prefetch_related("branches__release_line").order_by("pk")
+    return list(found)
