@@ -22,7 +22,15 @@ from django.http import HttpResponse as PlainResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.world import OBJECTS, ROLES, World, build_world
-from vulndesk.desk.models import AuditEvent, Component, Nomination, Report, TeamMember, TeamRole
+from vulndesk.desk.models import (
+    AuditEvent,
+    Backport,
+    Component,
+    Nomination,
+    Report,
+    TeamMember,
+    TeamRole,
+)
 from vulndesk.desk.models.fix import FixBranch, TestRun
 from vulndesk.desk.models.project import Project
 from vulndesk.desk.models.team import FixTeamMember
@@ -39,23 +47,24 @@ if TYPE_CHECKING:
 #   A read its published advisory                      r follow the reporter's private link
 #   o see it in the admin
 #   w review its fix branches (the policy's reviewers: maintainers and the security team)
+#   b plan and run its backports      p register its project's packages and dependents
 CAN: dict[str, tuple[str, str, str, str]] = {
-    # role              embargoed   published   sibling     elsewhere
-    "anonymous":       ("",         "A",        "",         ""),
-    "reporter":        ("r",        "A",        "",         ""),
-    "outsider":        ("",         "A",        "",         ""),
-    "distributor":     ("nk",       "Ank",      "nk",       "nk"),
-    "release_manager": ("j",        "Avcj",     "j",        ""),
-    "fix_team":        ("vac",      "A",        "",         ""),
-    "other_team":      ("",         "A",        "",         "vtacjmnw"),
-    "security_team":   ("vtacjmnw", "Avtacjmnw", "vtacjmnw", ""),
-    "operator":        ("vtacjmno", "Avtacjmno", "vtacjmno", "vtacjmno"),
+    # role              embargoed     published     sibling       elsewhere
+    "anonymous":       ("",           "A",          "",           ""),
+    "reporter":        ("r",          "A",          "",           ""),
+    "outsider":        ("",           "A",          "",           ""),
+    "distributor":     ("nk",         "Ank",        "nk",         "nk"),
+    "release_manager": ("jp",         "Avcjbp",     "jp",         ""),
+    "fix_team":        ("vac",        "A",          "",           ""),
+    "other_team":      ("",           "A",          "",           "vtacjmnwbp"),
+    "security_team":   ("vtacjmnwbp", "Avtacjmnwbp", "vtacjmnwbp", ""),
+    "operator":        ("vtacjmnobp", "Avtacjmnobp", "vtacjmnobp", "vtacjmnobp"),
 }  # fmt: skip
 
 # Which capability a denied request is judged by first: without it, the thing does not exist.
 GATE = {
-    **{"v": "v", "t": "v", "a": "v", "c": "v", "w": "v"},
-    **{"j": "j", "m": "j", "n": "n", "k": "n", "r": "r"},
+    **{"v": "v", "t": "v", "a": "v", "c": "v", "w": "v", "b": "v"},
+    **{"j": "j", "m": "j", "p": "j", "n": "n", "k": "n", "r": "r"},
 }
 
 
@@ -131,6 +140,10 @@ def other_report(world: World, obj: str) -> int:
 
 def notice_words(world: World, obj: str) -> list[str]:
     return [world.notices[obj].subject]
+
+
+def backport_id(world: World, obj: str) -> int:
+    return Backport.objects.get(report=world.reports[obj]).pk
 
 
 def fix_team_member(world: World) -> int:
@@ -401,6 +414,31 @@ ENDPOINTS: list[Endpoint] = [
         data=lambda w, o: {"verdict": "approve"},
     ),
     Endpoint("report-test-run-log", "GET", "v", report_url("report-test-run-log", run=run_id)),
+    Endpoint(
+        "report-backport-plan",
+        "POST",
+        "b",
+        report_url("report-backport-plan"),
+        data=lambda w, o: {
+            "package": "proxy-lib",
+            "fix_commits": "abcdef1",
+            "compatibility": "same_major",
+        },
+    ),
+    Endpoint(
+        "report-backport-dry-run",
+        "POST",
+        "b",
+        report_url("report-backport-dry-run", backport=backport_id),
+        refused_for=frozenset(OBJECTS),  # not planned yet: nothing to try
+    ),
+    Endpoint(
+        "report-backport-execute",
+        "POST",
+        "b",
+        report_url("report-backport-execute", backport=backport_id),
+        refused_for=frozenset(OBJECTS),  # not planned yet: nothing to carry out
+    ),
     Endpoint("notice-detail", "GET", "n", notice_url("notice-detail")),
     Endpoint("notice-acknowledge", "POST", "k", notice_url("notice-acknowledge")),
     Endpoint("advisory-detail", "GET", "A", report_url("advisory-detail"), public=True),
@@ -575,6 +613,53 @@ ENDPOINTS: list[Endpoint] = [
         api=True,
         data=lambda w, o: {"approved": True},
     ),
+    Endpoint("api:list_backports", "GET", "v", report_url("api:list_backports"), api=True),
+    Endpoint(
+        "api:plan_backport",
+        "POST",
+        "b",
+        report_url("api:plan_backport"),
+        api=True,
+        data=lambda w, o: {"package": "proxy-lib", "fix_commits": ["abcdef1"]},
+    ),
+    Endpoint(
+        "api:dry_run_backport",
+        "POST",
+        "b",
+        report_url("api:dry_run_backport", backport_id=backport_id),
+        api=True,
+        refused_for=frozenset(OBJECTS),  # not planned yet: nothing to try
+    ),
+    Endpoint(
+        "api:execute_backport",
+        "POST",
+        "b",
+        report_url("api:execute_backport", backport_id=backport_id),
+        api=True,
+        refused_for=frozenset(OBJECTS),  # not planned yet: nothing to carry out
+    ),
+    Endpoint("api:list_packages", "GET", "j", project_url("api:list_packages"), api=True),
+    Endpoint(
+        "api:add_package",
+        "POST",
+        "p",
+        project_url("api:add_package"),
+        api=True,
+        data=lambda w, o: {"name": "leftpad", "repository": "https://git.example.org/lp.git"},
+    ),
+    Endpoint("api:list_dependents", "GET", "j", project_url("api:list_dependents"), api=True),
+    Endpoint(
+        "api:add_dependent",
+        "POST",
+        "p",
+        project_url("api:add_dependent"),
+        api=True,
+        data=lambda w, o: {
+            "name": "proxy-app",
+            "repository": "https://git.example.org/app.git",
+            "branches": [{"branch": "main"}, {"branch": "release-1.0", "line": "1.0"}],
+        },
+    ),
 ]
 
 # URL names that are about no report, project or notice, and where they are tested instead.
@@ -641,7 +726,7 @@ def expected(role: str, endpoint: Endpoint, obj: str) -> str:
 
 def outcome(response: HttpResponse) -> str:
     status = response.status_code
-    if status in {200, 201, 204} or (status == 302 and "/login/" not in response["Location"]):
+    if status in {200, 201, 202, 204} or (status == 302 and "/login/" not in response["Location"]):
         return "allow"
     if status == 302:
         return "login"

@@ -23,9 +23,11 @@ from vulndesk.accounts.tokens import issue_token
 from vulndesk.desk.models import (
     Affect,
     Attachment,
+    Backport,
     Distributor,
     DistributorNotice,
     FixTeamMember,
+    Package,
     Project,
     ReleaseLine,
     Report,
@@ -159,6 +161,15 @@ def build_world() -> World:
         obj: Affect.objects.create(report=report, release_line=release_lines[obj])
         for obj, report in reports.items()
     }
+    # A package per project and a backport (not planned yet) per report, to act on.
+    packages = {
+        project.slug: Package.objects.create(
+            project=project, name="proxy-lib", repository="https://git.example.org/proxy-lib.git"
+        )
+        for project in (emissary, vitess)
+    }
+    for obj, report in reports.items():
+        Backport.objects.create(report=report, package=packages[projects[obj].slug])
     attachments = {
         obj: attach(report, Upload(f"poc-{obj}.txt", "text/plain", b"curl -H x"), "text/plain")
         for obj, report in reports.items()

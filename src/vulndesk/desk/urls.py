@@ -3,6 +3,7 @@ from django.urls import path
 
 from vulndesk.desk.views import (
     actions,
+    backports,
     cvss,
     dashboard,
     fix_repo,
@@ -154,6 +155,21 @@ urlpatterns = [
         "fix-team/accept/<str:token>/",
         fix_team.fix_team_accept_invite,
         name="fix-team-accept-invite",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/backports/",
+        backports.plan,
+        name="report-backport-plan",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/backports/<int:backport>/dry-run/",
+        backports.dry_run,
+        name="report-backport-dry-run",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/backports/<int:backport>/execute/",
+        backports.execute,
+        name="report-backport-execute",
     ),
     path(
         "reports/<slug:project>/<int:number>/fix-repo/",
