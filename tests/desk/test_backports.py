@@ -22,7 +22,8 @@ from tests.gitops.animals import (
 )
 from tests.gitops.repos import git
 from vulndesk.desk.access import can_manage_packages, can_run_backports
-from vulndesk.desk.models import AuditEvent, Backport, BackportStep, Dependent
+from vulndesk.desk.demo import load_demo
+from vulndesk.desk.models import AuditEvent, Backport, BackportStep, Dependent, Project
 from vulndesk.desk.services import backport_setup, backports
 
 
@@ -314,3 +315,19 @@ def test_who_may_run_backports(world: World) -> None:
     assert can_run_backports(world.rita, publish(world.report))
     assert can_manage_packages(world.rita, world.project)
     assert not can_manage_packages(world.bob, world.project)
+
+
+def test_the_demo_registers_the_seeds_package_and_its_dependents(db: None) -> None:
+    load_demo()
+    load_demo()  # safe to run twice
+    project = Project.objects.get(slug="openedx")
+    assert [p.name for p in backport_setup.packages(project)] == [PACKAGE]
+    listed = {
+        d.name: [
+            (b.branch, b.release_line.name if b.release_line else None) for b in d.branches.all()
+        ]
+        for d in backport_setup.dependents(project)
+    }
+    assert listed == {
+        name: [("master", None), (ZEBRAWOOD, ZEBRAWOOD)] for name in ("edx-platform", "credentials")
+    }

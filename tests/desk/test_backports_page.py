@@ -50,7 +50,7 @@ def test_the_page_lists_every_step_with_its_status_and_the_conflict(conflicted: 
     rows = shown.split('<tr class="step ')[1:]
     assert len(rows) == 9
     assert rows[0].startswith("step-done")
-    assert "mergefix" in rows[0]
+    assert "merge fix" in rows[0]
     assert "3.1.0 → 3.1.1" in rows[1]
     assert "tag <code>v2.5.1</code>, not latest" in rows[6]
     assert rows[5].startswith("step-conflict")

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from vulndesk.desk.models import FixBranch, Project, ReleaseLine, Report, TeamMember, TeamRole
-from vulndesk.desk.services import deadlines, fix_repo, reports, schedule
+from vulndesk.desk.services import backport_setup, deadlines, fix_repo, reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import State
 
@@ -249,6 +249,8 @@ def demo_project(spec: DemoProject, user: User) -> Project:
             project=project, name=name, branch=name, status=status, latest_version=latest
         )
     TeamMember.objects.create(project=project, user=user, role=TeamRole.SECURITY_TEAM)
+    if spec.slug == "openedx":
+        demo_backport_setup(project, user)
     now = timezone.now()
     first: Report | None = None
     for age, (title, vector, target) in enumerate(REPORTS):
@@ -266,6 +268,27 @@ def demo_project(spec: DemoProject, user: User) -> Project:
         walk(report, target, user, duplicate_of=first)
         first = first or report
     return project
+
+
+def demo_backport_setup(project: Project, user: User) -> None:
+    """The Open edX playbook's example: openedx-animals, installed in edx-platform and
+    credentials on main and in Zebrawood. Registered only: nothing is fetched until a plan."""
+    backport_setup.add_package(
+        project,
+        name="openedx-animals",
+        ecosystem="PyPI",
+        repository="https://github.com/openedx/openedx-animals.git",
+        actor=user,
+    )
+    zebrawood = "open-release/zebrawood.master"
+    for name in ("edx-platform", "credentials"):
+        backport_setup.add_dependent(
+            project,
+            name=name,
+            repository=f"https://github.com/openedx/{name}.git",
+            branches=[("master", None), (zebrawood, zebrawood)],
+            actor=user,
+        )
 
 
 def approve_demo_fix(report: Report, user: User) -> None:

@@ -73,8 +73,14 @@ def backport_section(
     user: AnyUser, report: Report, bound: Mapping[str, forms.Form]
 ) -> BackportsSection:
     found = report.backports.select_related("package").order_by("package__name")
+    plans = [backport_to_json(backport) for backport in found]
+    for plan in plans:
+        plan["job_label"] = (plan["job"] or "").replace("_", " ")
+        for step in plan["steps"]:
+            step["kind_label"] = step["kind"].replace("_", " ")
+            step["status_label"] = step["status"].replace("_", " ")
     return BackportsSection(
-        plans=[backport_to_json(backport) for backport in found],
+        plans=plans,
         may_run=can_run_backports(user, report),
         has_packages=report.project.packages.exists(),
         forms={
