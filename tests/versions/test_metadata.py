@@ -71,6 +71,35 @@ def test_it_reads_and_sets_the_version_keeping_every_other_byte(
     assert read_version(changed, path) == "3.1.1"
 
 
+@pytest.mark.parametrize(
+    ("path", "text", "old"),
+    [
+        ("pyproject.toml", PYPROJECT, "3.1.0"),
+        ("pyproject.toml", POETRY, "2.5.0"),
+        ("setup.cfg", SETUP_CFG, "2.5.0"),
+        ("package.json", PACKAGE_JSON, "3.1.0"),
+        ("animals/__init__.py", INIT, "3.1.0"),
+    ],
+)
+def test_a_file_with_crlf_line_endings_is_read_and_set_keeping_them(
+    path: str, text: str, old: str
+) -> None:
+    crlf = text.replace("\n", "\r\n")
+    assert read_version(crlf, path) == old
+    assert set_version(crlf, path, "3.1.1") == crlf.replace(old, "3.1.1", 1)
+
+
+def test_a_setup_cfg_version_key_is_found_in_any_case_as_configparser_reads_it() -> None:
+    text = "[metadata]\nname = x\nVersion = 2.5.0\n"
+    assert set_version(text, "setup.cfg", "2.5.1") == "[metadata]\nname = x\nVersion = 2.5.1\n"
+
+
+def test_a_setup_cfg_version_is_looked_for_in_metadata_only() -> None:
+    text = "[metadata]\nname = x\nversion =\n  2.5.0\n\n[tool]\nversion = 2.5.0\n"
+    with pytest.raises(MetadataError, match=r"write it on one line as version = 2\.5\.0"):
+        set_version(text, "setup.cfg", "2.5.1")
+
+
 def test_it_changes_only_the_project_version_in_pyproject() -> None:
     changed = set_version(PYPROJECT, "pyproject.toml", "3.1.1")
     assert "version   =   '3.1.1'  # bumped by the release" in changed

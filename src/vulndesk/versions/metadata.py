@@ -23,6 +23,11 @@ _DUNDER = re.compile(
     r"(?:(['\"])([^'\"\\\n]*)\1)",
     re.MULTILINE,
 )
+_SETUP_CFG_METADATA = re.compile(r"^\[metadata\][ \t]*\r?$", re.MULTILINE)
+_SETUP_CFG_SECTION = re.compile(r"^\[", re.MULTILINE)
+_SETUP_CFG_VERSION = re.compile(
+    r"^version[ \t]*[=:][ \t]*(\S[^\r\n]*?)[ \t]*\r?$", re.MULTILINE | re.IGNORECASE
+)
 _ROOT_FILES = ("pyproject.toml", "setup.cfg", "package.json")
 _MODULE_FILES = ("__init__.py", "_version.py", "version.py", "__about__.py")
 
@@ -122,11 +127,17 @@ def _setup_cfg(text: str, path: str) -> spans.Literal | None:
             f"{path}: [metadata] version = {value} is not a static version; set the version "
             "in the file it points to"
         )
-    section = re.search(r"^\[metadata\][ \t]*$", text, re.MULTILINE)
-    key = re.compile(r"^version[ \t]*[=:][ \t]*(\S[^\n]*?)[ \t]*$", re.MULTILINE)
-    match = key.search(text, section.end()) if section else None
+    # configparser reads keys in any case and CRLF line endings; the search must too, and must
+    # stay inside [metadata] (another section may state a version of its own).
+    section = _SETUP_CFG_METADATA.search(text)
+    following = _SETUP_CFG_SECTION.search(text, section.end()) if section else None
+    end = following.start() if following else len(text)
+    match = _SETUP_CFG_VERSION.search(text, section.end(), end) if section else None
     if match is None or match.group(1) != value:
-        raise MetadataError(f"{path}: cannot find the line version = {value} under [metadata]")
+        raise MetadataError(
+            f"{path}: cannot find the line version = {value.strip()} under [metadata]; write it "
+            f"on one line as version = {value.strip()}"
+        )
     return spans.Literal(value, match.start(1), match.end(1))
 
 

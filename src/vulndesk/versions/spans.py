@@ -12,7 +12,10 @@ import re
 import tomllib
 from dataclasses import dataclass
 
-_TOML_HEADER = re.compile(r"^[ \t]*\[(\[?)([^\[\]\n]+)\]\]?[ \t]*(?:#[^\n]*)?$", re.MULTILINE)
+# `\r?$`: a file with CRLF line endings has its headers found too.
+_TOML_HEADER = re.compile(
+    r"^[ \t]*\[(\[?)([^\[\]\r\n]+)\]\]?[ \t]*(?:#[^\r\n]*)?\r?$", re.MULTILINE
+)
 
 
 @dataclass(frozen=True)
