@@ -101,9 +101,24 @@ def test_compatible_release_moves_with_the_fix() -> None:
 
 
 @pytest.mark.parametrize(
+    ("line", "new", "expected"),
+    [
+        # ~=2.5 allows 2.x from 2.5 on; ~=2.5.1 would allow 2.5.x only
+        ("openedx-animals~=2.5\n", "2.5.1", "openedx-animals~=2.5,>=2.5.1\n"),
+        ("openedx-animals~=2.5\n", "2.6", "openedx-animals~=2.6\n"),
+    ],
+)
+def test_a_compatible_release_keeps_its_upper_bound_when_raised(
+    line: str, new: str, expected: str
+) -> None:
+    assert bump_pins(line, "r.in", PACKAGE, new) == expected
+
+
+@pytest.mark.parametrize(
     ("line", "message"),
     [
         ("openedx-animals<3.1.1\n", "excludes 3.1.1"),
+        ("openedx-animals~=3.1.0.0\n", "excludes 3.1.1"),
         ("openedx-animals==3.2.0\n", "above 3.1.1"),
         ("openedx-animals @ https://example.org/a.whl\n", "URL"),
         ("requests==2.0\n", "no pin of openedx-animals"),
@@ -156,6 +171,14 @@ def test_bumping_pyproject_keeps_quotes_markers_and_comments() -> None:
         .replace("openedx_animals==3.1.0", "openedx_animals==3.1.1")
     )
     assert bumped == expected
+
+
+def test_a_pyproject_with_crlf_line_endings_is_read_and_bumped_keeping_them() -> None:
+    crlf = PYPROJECT.replace("\n", "\r\n")
+    pins = find_pins("pyproject.toml", {"pyproject.toml": crlf}.get, PACKAGE, PYPI)
+    assert [(pin.line, pin.version) for pin in pins] == [(5, "3.1.0"), (9, None), (13, "3.1.0")]
+    bumped = bump_pins(crlf, "pyproject.toml", PACKAGE, "3.1.1")
+    assert bumped == bump_pins(PYPROJECT, "pyproject.toml", PACKAGE, "3.1.1").replace("\n", "\r\n")
 
 
 def test_a_pyproject_list_it_cannot_locate_is_refused_not_guessed() -> None:
@@ -272,6 +295,9 @@ def test_a_malformed_pin_file_is_an_error_naming_it(path: str, text: str) -> Non
     [
         ("requirements.txt", True),
         ("requirements-dev.txt", True),
+        ("dev-requirements.txt", True),
+        ("test-requirements.txt", True),
+        ("requirements_test.in", True),
         ("requirements/edx/base.txt", True),
         ("requirements/base.in", True),
         ("constraints.txt", True),

@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version as Pep440Version
 
 from vulndesk.versions import spans
 from vulndesk.versions.ecosystems import VersionError, compare, parse_version
@@ -73,7 +74,12 @@ def is_pin_file(path: str) -> bool:
     if not name.endswith((".txt", ".in")):
         return False
     in_requirements_dir = "requirements" in path.split("/")[:-1]
-    return name.startswith(("requirements", "constraints")) or in_requirements_dir
+    stem = name.rsplit(".", 1)[0]
+    return (
+        name.startswith(("requirements", "constraints"))
+        or stem.endswith(("-requirements", "_requirements", "-constraints", "_constraints"))
+        or in_requirements_dir
+    )
 
 
 def _ecosystem_of(path: str) -> Ecosystem:
@@ -441,6 +447,11 @@ def _check_not_lower(ecosystem: Ecosystem, old: str, new: str, where: str, packa
         )
 
 
+def _precision(version: str) -> int:
+    """How many release numbers a PEP 440 version states: 2 for 2.5, 3 for 2.5.0rc1."""
+    return len(Pep440Version(version).release)
+
+
 def _bump_pep440(spec: str, new: str, where: str, package: str) -> str:
     pieces: list[str] = []
     position = 0
@@ -459,6 +470,11 @@ def _bump_pep440(spec: str, new: str, where: str, package: str) -> str:
             raise PinError(f"{where}: {error}") from error
         if operator in ("==", "==="):
             _check_not_lower(Ecosystem.PYPI, old, new, where, package)
+        if raise_it and operator == "~=" and _precision(old) != _precision(new):
+            # ~=2.5 allows 2.x from 2.5 on: as ~=2.5.1 it would allow 2.5.x only, so it stays
+            # and gains a lower bound below
+            pieces.append(clause.group(0))
+            continue
         operator = ">=" if raise_it and operator == ">" else operator
         pieces.append(f"{operator}{space}{new}" if raise_it else clause.group(0))
         has_lower_bound = True
