@@ -283,3 +283,20 @@ def test_a_pin_of_a_version_never_released_has_no_tag_to_branch_from() -> None:
     (problem,) = plan.problems
     assert "2.5.0 was never released (no tag v2.5.0)" in problem.reason
     assert [step.id for step in plan.steps] == ["merge", "release:3.1.1"]
+
+
+@pytest.mark.parametrize(
+    ("ecosystem", "pinned", "released", "base"),
+    [
+        (Ecosystem.PYPI, "2.5", "2.5.0", "v2.5.0"),
+        (Ecosystem.PYPI, "2.5.0", "2.5", "v2.5"),
+        (Ecosystem.NPM, "2.5.0", "2.5.0+build.7", "v2.5.0+build.7"),
+    ],
+)
+def test_a_backport_branches_from_the_tag_as_it_was_made_not_as_the_pin_spells_it_oedx_10(
+    ecosystem: Ecosystem, pinned: str, released: str, base: str
+) -> None:
+    package = animals(released=(released, "3.1.0"), ecosystem=ecosystem)
+    plan = plan_backports(package, (branch("credentials", pinned),))
+    assert plan.step("branch:security/2.5.1").base == base
+    assert plan.step(f"bump:credentials@{ZEBRAWOOD}").old_version == pinned

@@ -55,6 +55,7 @@ class _Backport:
     """One backport release shared by every release branch pinning the same old version."""
 
     pinned: str
+    base: str  # the tag of the pinned version, as it was made
     version: str
     why: str  # why the release lines pinning it are not upgraded to the main release
     members: list[DependentBranch] = field(default_factory=list)
@@ -81,7 +82,12 @@ class _Numbers:
 
     def __init__(self, ecosystem: Ecosystem, released: frozenset[str]) -> None:
         self.ecosystem = ecosystem
-        self.released = {_canonical(ecosystem, version, "released version") for version in released}
+        # each released version as its tag spells it, by canonical spelling: a pin of 2.5 is
+        # the release tagged v2.5.0
+        self.released = {
+            _canonical(ecosystem, version, "released version"): version
+            for version in sorted(released, reverse=True)
+        }
         self.taken = set(self.released)
 
     def next_free(self, after: str) -> str:
@@ -297,8 +303,8 @@ class _Planner:
             )
             return
         if key not in self.backports:
-            base = tag_for(self.package.tag_pattern, pinned)
             if key not in self.numbers.released:
+                base = tag_for(self.package.tag_pattern, pinned)
                 self.problems.append(
                     Problem(
                         dependent.repository,
@@ -324,7 +330,8 @@ class _Planner:
                 )
                 return
             self.numbers.take(version)
-            self.backports[key] = _Backport(pinned, version, why)
+            base = tag_for(self.package.tag_pattern, self.numbers.released[key])
+            self.backports[key] = _Backport(pinned, base, version, why)
             self.order.append(key)
         self.backports[key].members.append(dependent)
 
@@ -338,8 +345,12 @@ class _Planner:
         return steps
 
     def _backport_steps(self, backport: _Backport) -> list[Step]:
-        name, pinned, version = self.package.name, backport.pinned, backport.version
-        base = tag_for(self.package.tag_pattern, pinned)
+        name, pinned, version, base = (
+            self.package.name,
+            backport.pinned,
+            backport.version,
+            backport.base,
+        )
         branch_id, pick_id, release_id = (
             f"branch:{backport.branch}",
             f"pick:{backport.branch}",
