@@ -300,3 +300,12 @@ def test_a_backport_branches_from_the_tag_as_it_was_made_not_as_the_pin_spells_i
     plan = plan_backports(package, (branch("credentials", pinned),))
     assert plan.step("branch:security/2.5.1").base == base
     assert plan.step(f"bump:credentials@{ZEBRAWOOD}").old_version == pinned
+
+
+def test_a_line_pinning_an_older_0_x_minor_gets_a_backport_saying_why() -> None:
+    package = animals(main_version="0.5.0", released=("0.2.3", "0.5.0"))
+    plan = plan_backports(package, (branch("credentials", "0.2.3"),))
+    assert plan.fixed_versions == ("0.5.1", "0.2.4")
+    assert plan.step("branch:security/0.2.4").reason.startswith(
+        "0.2.3 is a minor release behind 0.5.1, and before 1.0 a minor release may break (OEDX-9)"
+    )

@@ -85,6 +85,14 @@ def test_a_major_release_behind_is_not_compatible_by_default_oedx_9() -> None:
     assert is_compatible(NPM, "3.0.0-rc.1", "3.1.1", Compatibility.SAME_MAJOR)
 
 
+@pytest.mark.parametrize("ecosystem", [PYPI, NPM])
+def test_before_1_0_a_minor_release_is_not_compatible_by_default(ecosystem: Ecosystem) -> None:
+    """semver: while the major version is 0, a minor release may break (npm's ^0.2.3 stops
+    below 0.3.0), so the same major version 0 is not enough (OEDX-9)."""
+    assert not is_compatible(ecosystem, "0.2.3", "0.5.1", Compatibility.SAME_MAJOR)
+    assert is_compatible(ecosystem, "0.2.3", "0.2.4", Compatibility.SAME_MAJOR)
+
+
 def test_same_minor_and_never_are_stricter() -> None:
     assert not is_compatible(PYPI, "3.0.2", "3.1.1", Compatibility.SAME_MINOR)
     assert is_compatible(PYPI, "3.1.0", "3.1.1", Compatibility.SAME_MINOR)

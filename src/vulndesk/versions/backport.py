@@ -32,6 +32,7 @@ from vulndesk.versions.ecosystems import (
     compare,
     is_compatible,
     next_patch,
+    release_line,
     tag_for,
 )
 from vulndesk.versions.plan import (
@@ -290,7 +291,9 @@ class _Planner:
             why = f"a person answered that {pinned} is{'' if compatible else ' not'} compatible"
         else:
             compatible = is_compatible(self.ecosystem, pinned, self.main_release, compatibility)
-            why = _default_reason(pinned, self.main_release, compatibility, compatible)
+            why = _default_reason(
+                self.ecosystem, pinned, self.main_release, compatibility, compatible
+            )
         if compatible:
             self.order.append(
                 self._bump(
@@ -402,12 +405,20 @@ class _Planner:
         return steps
 
 
-def _default_reason(pinned: str, new: str, compatibility: Compatibility, compatible: bool) -> str:
+def _default_reason(
+    ecosystem: Ecosystem, pinned: str, new: str, compatibility: Compatibility, compatible: bool
+) -> str:
     if compatibility is Compatibility.NEVER:
         return "every release line gets its own backport"
+    # before 1.0 the minor version counts as the major one (see is_compatible)
+    before_1_0 = compatibility is Compatibility.SAME_MAJOR and (
+        release_line(ecosystem, pinned)[1] == 0 == release_line(ecosystem, new)[1]
+    )
+    level = "minor" if before_1_0 else _LEVEL[compatibility]
     if compatible:
-        return f"{pinned} has the same {_LEVEL[compatibility]} version as {new}"
-    return f"{pinned} is a {_LEVEL[compatibility]} release behind {new} (OEDX-9)"
+        return f"{pinned} has the same {level} version as {new}"
+    why = ", and before 1.0 a minor release may break" if before_1_0 else ""
+    return f"{pinned} is a {level} release behind {new}{why} (OEDX-9)"
 
 
 _LEVEL = {Compatibility.SAME_MAJOR: "major", Compatibility.SAME_MINOR: "minor"}

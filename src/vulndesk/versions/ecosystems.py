@@ -135,12 +135,14 @@ def is_compatible(
     ecosystem: Ecosystem, pinned: str, new: str, compatibility: Compatibility
 ) -> bool:
     """Whether a release line pinning `pinned` may simply move to `new` (OEDX-8, OEDX-9): by
-    default when both share the major version (2.5.0 vs 3.1.1: no)."""
+    default when both share the major version (2.5.0 vs 3.1.1: no). Before 1.0 the minor
+    version counts as the major one (semver: 0.y may break on any minor release; npm's ^0.2.3
+    stops below 0.3.0), so 0.2.3 vs 0.5.1 is no."""
     old, fixed = _parts(ecosystem, pinned), _parts(ecosystem, new)
     if compatibility is Compatibility.NEVER:
         return False
     same_major = (old.epoch, old.major) == (fixed.epoch, fixed.major)
-    if compatibility is Compatibility.SAME_MINOR:
+    if compatibility is Compatibility.SAME_MINOR or old.major == 0:
         return same_major and old.minor == fixed.minor
     return same_major
 
