@@ -309,3 +309,16 @@ def test_a_line_pinning_an_older_0_x_minor_gets_a_backport_saying_why() -> None:
     assert plan.step("branch:security/0.2.4").reason.startswith(
         "0.2.3 is a minor release behind 0.5.1, and before 1.0 a minor release may break (OEDX-9)"
     )
+
+
+def test_a_release_above_mains_version_is_a_problem_and_the_fix_release_is_not_latest() -> None:
+    """OEDX-6 makes the main release the latest; with 3.2.0 already out and main stating 3.1.0
+    (its metadata behind its tags), 3.1.1 would not be, and a branch pinning 3.2.0 does not
+    carry the fix."""
+    package = animals(released=("2.5.0", "3.1.0", "3.2.0", "3.3.0rc1"))
+    plan = plan_backports(package, (branch("credentials", "3.2.0", line=None),))
+    assert plan.step("release:3.1.1").latest is False
+    (problem,) = plan.problems
+    assert (problem.repository, problem.branch) == ("openedx-animals", "main")
+    assert "3.2.0 is already released, above 3.1.1" in problem.reason
+    assert "set the version on main" in problem.reason

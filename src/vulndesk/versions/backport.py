@@ -31,7 +31,9 @@ from vulndesk.versions.ecosystems import (
     canonical,
     compare,
     is_compatible,
+    is_prerelease,
     next_patch,
+    parse_version,
     release_line,
     tag_for,
 )
@@ -140,6 +142,7 @@ def plan_backports(
     numbers = _Numbers(ecosystem, package.released)
     main_release = numbers.next_free(main_version)
     numbers.take(main_release)
+    ahead = _released_above(package, numbers, main_release)
     release = Step(
         f"release:{main_release}",
         StepKind.RELEASE,
@@ -149,7 +152,7 @@ def plan_backports(
         version=main_release,
         old_version=package.main_version,
         tag=tag_for(package.tag_pattern, main_release),
-        latest=True,
+        latest=ahead is None,
         after=(MERGE,),
     )
     planner = _Planner(package, main_release, release.id, numbers)
@@ -162,8 +165,30 @@ def plan_backports(
     return Plan(
         package,
         (merge, release, *planner.steps()),
-        tuple(planner.problems),
+        (*([] if ahead is None else [ahead]), *planner.problems),
         (main_release, *(backport.version for backport in planner.backports.values())),
+    )
+
+
+def _released_above(package: PackageFacts, numbers: _Numbers, main_release: str) -> Problem | None:
+    """Main's metadata behind its tags: a final release above the fix release from main, which
+    then is not the latest (OEDX-6)."""
+    ecosystem = package.ecosystem
+    above = [
+        version
+        for version in numbers.released.values()
+        if not is_prerelease(ecosystem, version) and compare(ecosystem, version, main_release) > 0
+    ]
+    if not above:
+        return None
+    highest = max(above, key=lambda version: parse_version(ecosystem, version))
+    return Problem(
+        package.name,
+        package.main_branch,
+        f"{highest} is already released, above {main_release}, the fix release from "
+        f"{package.main_branch} (which states {package.main_version}), so {main_release} would "
+        f"not be the latest release and branches pinning {highest} do not get the fix; set the "
+        f"version on {package.main_branch} to the latest release it carries and plan again",
     )
 
 
