@@ -263,6 +263,13 @@ def test_bumping_package_json_keeps_indentation_key_order_and_no_trailing_newlin
         ("<4.0.0", ">=3.1.1 <4.0.0"),
         (">3.0.0", ">=3.1.1"),
         ("^3.2.0-rc.1", "^3.2.0-rc.1"),
+        # a partial version is npm's x-range (3.1 is 3.1.x): it stays a range
+        ("3.1", ">=3.1.1 3.1"),
+        ("=3", ">=3.1.1 =3"),
+        # ~3 is 3.x: as ~3.1.1 it would stop below 3.2.0; ~3.1 and ^3 stop where the new ones do
+        ("~3", ">=3.1.1 ~3"),
+        ("~3.1", "~3.1.1"),
+        ("^3", "^3.1.1"),
     ],
 )
 def test_npm_ranges_raise_their_lower_bound(spec: str, expected: str) -> None:
@@ -270,7 +277,7 @@ def test_npm_ranges_raise_their_lower_bound(spec: str, expected: str) -> None:
     assert bump_pins(text, "package.json", "a", "3.1.1") == text.replace(spec, expected)
 
 
-@pytest.mark.parametrize("spec", ["^2.0.0 || ^3.0.0", "3.x", "latest", "github:o/a"])
+@pytest.mark.parametrize("spec", ["^2.0.0 || ^3.0.0", "3.x", "latest", "github:o/a", "3.0", "2"])
 def test_npm_ranges_it_cannot_rewrite_are_refused(spec: str) -> None:
     with pytest.raises(PinError, match="by hand"):
         bump_pins(json.dumps({"dependencies": {"a": spec}}), "package.json", "a", "3.1.1")

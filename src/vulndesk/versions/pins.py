@@ -8,9 +8,10 @@ lines, comments), pyproject.toml (PEP 621 `dependencies` and `optional-dependenc
 `bump_pins` changes only the characters of the package's version specifiers. An exact pin moves
 to the new version; a range keeps its operators and has its lower bound raised to the new version
 (`>=3.1.0,<4` → `>=3.1.1,<4`, `^3.1.0` → `^3.1.1`, `~=2.5.0` → `~=2.5.1`; a `>` becomes `>=`, and
-a range with no lower bound gains one), so the fixed release is required. It refuses what it
-cannot do correctly (a `--hash` pin, a URL, a range that excludes the new version) with a
-`PinError`, never a file that is half right.
+a range with no lower bound gains one; a clause whose rewrite would lower its upper bound stays
+and gains one too: `~=2.5` → `~=2.5,>=2.5.1`, npm `3.1` → `>=3.1.1 3.1`), so the fixed release
+is required. It refuses what it cannot do correctly (a `--hash` pin, a URL, a range that
+excludes the new version) with a `PinError`, never a file that is half right.
 """
 
 from __future__ import annotations
@@ -499,6 +500,22 @@ def _bump_pep440(spec: str, new: str, where: str, package: str) -> str:
     return result
 
 
+def _npm_ceiling(operator: str | None, version: str) -> str | None:
+    """The version a caret, tilde or x-range clause stops below (^0.2.3 → 0.3.0, ~3 → 4.0.0,
+    3.1 → 3.2.0); None for an exact version and for the other operators."""
+    numbers = [int(number) for number in version.split("-")[0].split(".")]
+    if operator == "^":  # the first number that is not 0, or the last one given
+        index = next((i for i, number in enumerate(numbers) if number), len(numbers) - 1)
+    elif operator == "~":
+        index = min(1, len(numbers) - 1)
+    elif operator in (None, "=") and len(numbers) < 3:
+        index = len(numbers) - 1
+    else:
+        return None
+    ceiling = [*numbers[:index], numbers[index] + 1, 0, 0][:3]
+    return ".".join(map(str, ceiling))
+
+
 def _bump_npm(spec: str, new: str, where: str, package: str) -> str:
     pieces: list[str] = []
     position = 0
@@ -528,6 +545,18 @@ def _bump_npm(spec: str, new: str, where: str, package: str) -> str:
                 )
             pieces.append(word)
             continue
+        ceiling = _npm_ceiling(operator, old)
+        if older and ceiling is not None:
+            inside = compare(Ecosystem.NPM, new, ceiling) < 0
+            if operator in (None, "=") and not inside:
+                raise PinError(
+                    f"{where}: the range {spec!r} of {package} excludes {new}; widen it by hand"
+                )
+            if inside and _npm_ceiling(operator, new) != ceiling:
+                # rewritten, the clause would narrow the range (~3 is 3.x, ~3.1.1 only 3.1.x;
+                # 3.1 is 3.1.x, 3.1.1 one version): it stays, and a lower bound is added below
+                pieces.append(word)
+                continue
         if operator in (None, "="):
             _check_not_lower(Ecosystem.NPM, full, new, where, package)
         operator = ">=" if older and operator == ">" else operator
