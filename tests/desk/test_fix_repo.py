@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from django.utils import timezone
 from tests.accounts.helpers import sign_in
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.gitops.repos import TEST_COMMAND, Repos, build_repos
+from vulndesk.accounts.models import TokenScope
+from vulndesk.accounts.tokens import issue_token
 from vulndesk.desk.models import (
     AuditEvent,
     FixBranch,
@@ -33,6 +36,8 @@ from vulndesk.desk.models import (
 from vulndesk.desk.services import fix_repo
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import TransitionError
+
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -207,6 +212,84 @@ def test_the_page_marks_a_run_for_an_older_commit_as_stale(desk: Desk, client: C
     fix_repo.sync_fix_branches(desk.report)
     page = client.get(desk.report.get_absolute_url()).content.decode()
     assert "for an older commit" in page
+
+
+def running_since(branch: FixBranch, started_at: datetime) -> TestRun:
+    """A run a worker claimed at `started_at` and has not finished."""
+    return TestRun.objects.create(
+        fix_branch=branch,
+        sha=branch.head_sha,
+        command=TEST_COMMAND,
+        status=TestRun.Status.RUNNING,
+        started_at=started_at,
+    )
+
+
+def test_a_run_whose_worker_stopped_reads_as_an_error_saying_to_run_it_again(
+    desk: Desk, client: Client
+) -> None:
+    branches = linked(desk)
+    now = timezone.now()
+    lost = running_since(branches["fix/header-main"], now - fix_repo.ABANDONED_AFTER - MINUTE)
+    busy = running_since(branches["fix/header-1.13"], now - fix_repo.ABANDONED_AFTER + MINUTE)
+    sign_in(client, desk.fay)
+    page = client.get(desk.report.get_absolute_url()).content.decode()
+    assert "Tests: <strong>could not run</strong>" in page
+    assert "The worker stopped while running these tests" in page
+    assert "Run them again." in page
+    lost.refresh_from_db()
+    busy.refresh_from_db()
+    assert (lost.status, lost.exit_code) == ("error", None)
+    assert lost.finished_at is not None
+    assert busy.status == "running"  # still within the time a live worker may take
+    abandoned = AuditEvent.objects.get(report=desk.report, action="fix.test_abandoned")
+    assert abandoned.data["run"] == lost.pk
+    assert abandoned.data["branch"] == "fix/header-main"
+    # Looking again records nothing more.
+    client.get(desk.report.get_absolute_url())
+    assert AuditEvent.objects.filter(action="fix.test_abandoned").count() == 1
+
+
+def test_the_api_lists_an_abandoned_run_as_an_error_with_its_log(desk: Desk) -> None:
+    branches = linked(desk)
+    started = timezone.now() - fix_repo.ABANDONED_AFTER - MINUTE
+    lost = running_since(branches["fix/header-main"], started)
+    token = issue_token(desk.vic, name="tests", scope=TokenScope.READ, lifetime=timedelta(days=1))
+    api = Client(headers={"Authorization": f"Bearer {token[1]}"})
+    listed = api.get(f"/api/v1/reports/vitess/{desk.report.number}/fix-branches").json()
+    run = {b["name"]: b for b in listed}["fix/header-main"]["latest_test_run"]
+    assert (run["id"], run["status"], run["exit_code"]) == (lost.pk, "error", None)
+    assert run["log"].startswith("The worker stopped while running these tests")
+    assert f"started at {started:%Y-%m-%d %H:%M} UTC" in run["log"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_run_for_the_branch_of_an_abandoned_one_runs_to_the_end(desk: Desk) -> None:
+    branches = linked(desk)
+    branch = branches["fix/header-main"]
+    lost = running_since(branch, timezone.now() - fix_repo.ABANDONED_AFTER - MINUTE)
+    again = fix_repo.request_test_run(branch, actor=desk.fay)
+    lost.refresh_from_db()
+    assert lost.status == "error"  # recorded when the new run was asked for
+    run_worker()
+    again.refresh_from_db()
+    assert (again.status, again.exit_code) == ("passed", 0)
+    actions = AuditEvent.objects.filter(report=desk.report).order_by("seq")
+    assert [a for a in actions.values_list("action", flat=True) if a.startswith("fix.test")] == [
+        "fix.test_abandoned",
+        "fix.test_requested",
+        "fix.test_finished",
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_starting_worker_records_the_runs_a_killed_worker_left_running(desk: Desk) -> None:
+    branches = linked(desk)
+    lost = running_since(branches["fix/header-1.13"], timezone.now() - 2 * fix_repo.ABANDONED_AFTER)
+    run_worker()
+    lost.refresh_from_db()
+    assert lost.status == "error"
+    assert "Run them again." in lost.log
 
 
 # -- reviews and the gate --------------------------------------------------------------------------

@@ -106,6 +106,7 @@ def branch_out(branch: FixBranch, required: int | None) -> dict[str, Any]:
 
 
 def branches_out(report: Report) -> list[dict[str, Any]]:
+    fix_repo.recover_abandoned_runs(report)  # a run its worker left "running" reads as an error
     required = report.project.policy().fix_review.required_approvals
     branches = report.fix_branches.select_related("release_line").order_by("name")
     return [branch_out(branch, required) for branch in branches]

@@ -8,6 +8,7 @@ found is written under the report's lock, audited, in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,10 @@ if TYPE_CHECKING:
 TEST_TIMEOUT = 30 * 60
 # The end of a log is kept: that is where a test run says what failed.
 LOG_LIMIT = 200_000
+# A run still "running" this long after it started has lost its worker (killed, or its machine
+# gone): the command is stopped at TEST_TIMEOUT, and the git steps around it (fetch, worktree
+# add and removal) have their own timeouts, under 20 minutes together.
+ABANDONED_AFTER = timedelta(seconds=TEST_TIMEOUT) + timedelta(minutes=30)
 
 
 def mirror_path(report: Report) -> Path:
@@ -178,6 +183,7 @@ def request_test_run(branch: FixBranch, *, actor: User | None) -> TestRun:
     """Queue the project's test command on the branch's head; a worker runs it."""
     from vulndesk.desk.tasks import run_test_run
 
+    recover_abandoned_runs(branch.report)
     project = branch.report.project
     command = project.test_command.strip()
     if not command:
@@ -238,6 +244,49 @@ def execute_test_run(run_id: int) -> str:
             },
         )
     return str(run.status)
+
+
+def recover_abandoned_runs(report: Report | None = None) -> list[TestRun]:
+    """Record the runs whose worker stopped mid-run as errors that say to run them again, so
+    none reads "running" forever; those of one report, or all. Audited; safe to call twice.
+
+    Called where runs are requested and listed, and by each worker as it starts.
+    """
+    now = timezone.now()
+    stuck = TestRun.objects.filter(
+        status=TestRun.Status.RUNNING, started_at__lt=now - ABANDONED_AFTER
+    )
+    if report is not None:
+        stuck = stuck.filter(fix_branch__report=report)
+    recovered = []
+    for run in stuck.select_related("fix_branch__report__project").order_by("pk"):
+        log = (
+            "The worker stopped while running these tests (it was killed, or its machine went "
+            f"away): they started at {run.started_at:%Y-%m-%d %H:%M} UTC and gave no result "
+            f"within {ABANDONED_AFTER.total_seconds() // 60:.0f} minutes. Run them again.\n"
+        )
+        with transaction.atomic():
+            locked = lock_report(run.fix_branch.report)
+            # Another caller may have recovered it, or its worker finished, since the query.
+            taken = TestRun.objects.filter(pk=run.pk, status=TestRun.Status.RUNNING).update(
+                status=TestRun.Status.ERROR, log=log, finished_at=now
+            )
+            if not taken:
+                continue
+            audit.record(
+                "fix.test_abandoned",
+                actor=None,
+                report=locked,
+                data={
+                    "branch": run.fix_branch.name,
+                    "sha": run.sha,
+                    "run": run.pk,
+                    "started_at": run.started_at,
+                },
+            )
+        run.status, run.log, run.finished_at = TestRun.Status.ERROR, log, now
+        recovered.append(run)
+    return recovered
 
 
 def record_review(

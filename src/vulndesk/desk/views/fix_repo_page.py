@@ -71,6 +71,7 @@ def branch_view(branch: FixBranch) -> BranchView:
 def fix_repo_section(
     user: AnyUser, report: Report, bound: Mapping[str, forms.Form]
 ) -> FixRepoSection:
+    fix_repo.recover_abandoned_runs(report)  # a run its worker left "running" reads as an error
     groups: dict[str, list[BranchView]] = {}
     for branch in report.fix_branches.select_related("release_line").order_by("name"):
         line = branch.release_line

@@ -1,4 +1,8 @@
+from typing import Any
+
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorker
+
+from vulndesk.desk.services import fix_repo
 
 
 class Command(DatabaseWorker):
@@ -6,3 +10,8 @@ class Command(DatabaseWorker):
         "Run a task worker: sends, scheduled notices and git work. Run as many as you like, on "
         "as many machines: on PostgreSQL each claims tasks with SKIP LOCKED."
     )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        # A worker killed mid-run left its test run "running"; the next one to start says so.
+        fix_repo.recover_abandoned_runs()
+        super().handle(*args, **options)
