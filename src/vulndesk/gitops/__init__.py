@@ -1,6 +1,6 @@
 """The only code that runs git: mirrors of private security remotes, their fix branches, test
-runs in throwaway worktrees, and backports: workspace clones, pins read from git objects, and a
-backport plan tried (dry run) and carried out.
+runs in throwaway worktrees, and backports: workspace clones (one run at a time in them), pins
+read from git objects, and a backport plan tried (dry run) and carried out.
 
 Plain Python on paths, returning dataclasses; no Django. Every git call is an argument list
 (never a shell string), bounded by a timeout, with the remote checked first (`check_remote`).
@@ -18,6 +18,7 @@ from vulndesk.gitops.discovery import (
     package_facts,
 )
 from vulndesk.gitops.git import GitError
+from vulndesk.gitops.lock import WorkspaceBusy, workspace_lock
 from vulndesk.gitops.objects import list_files, read_blobs, refs
 from vulndesk.gitops.remotes import RemoteError, check_remote, display_remote
 from vulndesk.gitops.repository import (
@@ -46,6 +47,7 @@ __all__ = [
     "RemoteError",
     "StepOutcome",
     "TestOutcome",
+    "WorkspaceBusy",
     "branch_heads",
     "check_branch_name",
     "check_remote",
@@ -65,4 +67,5 @@ __all__ = [
     "refs",
     "run_tests",
     "workspace",
+    "workspace_lock",
 ]

@@ -5,13 +5,16 @@ git runs only through `vulndesk.gitops`, in clones vulndesk owns under the data 
 per repository per report, so an embargoed fix never meets another report's work). The git work
 happens outside any transaction; what it found is then written under the report's lock, audited,
 in one transaction. The web and the API queue the work for the worker (`queue`); the CLI runs
-it in the foreground.
+it in the foreground. One run at a time holds a report's clones (`_holding_clones`): a second
+plan, dry run or execute of the same report, from the command line or the worker, is refused
+at once naming the run that holds them.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,11 +48,34 @@ Progress = Callable[[str, int], None]
 COMMIT = re.compile(r"^[0-9a-fA-F]{7,64}$")
 SUCCEEDED = {StepStatus.DONE, StepStatus.ALREADY_DONE}
 NO_VERSION = "no file states the version"
+# Where a run comes from, as a run turned away from the clones is told: `{verb}` is plan,
+# dry-run or execute.
+CLI = "`vulndesk backport {verb}`"
+WORKER = "the worker's {verb} (queued from the web or the API)"
 
 
 def workspace_dir(report: Report) -> Path:
     """Where the report's clones live, in the data directory."""
     return Path(settings.DATA_DIR) / "backports" / f"{report.project.slug}-{report.number}"
+
+
+@contextmanager
+def _holding_clones(
+    report: Report, package: Package, verb: str, actor: User | None, origin: str
+) -> Iterator[None]:
+    """Hold the report's clones for one run: every package of a report shares its dependents'
+    clones, so the lock is the report's. ValueError at once when another run holds them."""
+    as_user = f" as {actor.get_username()}" if actor is not None else ""
+    holder = f"{origin.format(verb=verb)} of {package.name} for {report.key}{as_user}"
+    with ExitStack() as held:
+        try:
+            held.enter_context(gitops.workspace_lock(workspace_dir(report), holder))
+        except gitops.WorkspaceBusy as exc:
+            raise ValueError(
+                f"job: {report.key}'s backport clones are in use by {exc.holder}; wait for it "
+                "to finish, look at what it did, then run again"
+            ) from None
+        yield
 
 
 def push_remote(report: Report, package: Package) -> str:
@@ -247,6 +273,7 @@ def plan(
     compatibility: str = Compatibility.SAME_MAJOR,
     decisions: Mapping[str, bool] | None = None,
     progress: Progress | None = None,
+    origin: str = CLI,
 ) -> Backport:
     """Plan the backport of the fix in `package` and store it with one row per step; a re-plan
     keeps the status of the steps it still has (by their stable ids)."""
@@ -254,6 +281,19 @@ def plan(
     commits, chosen = _checked_inputs(fix_commits, compatibility, decisions)
     if package.project_id != report.project_id:
         raise ValueError(f"package: {package.name} is not a package of {report.project.slug}")
+    with _holding_clones(report, package, "plan", actor, origin):
+        return _plan(report, package, commits, chosen, decisions, actor, progress)
+
+
+def _plan(
+    report: Report,
+    package: Package,
+    commits: list[str],
+    chosen: Compatibility,
+    decisions: dict[str, bool],
+    actor: User | None,
+    progress: Progress | None,
+) -> Backport:
     discovery = discover(report, package, progress=progress)
     previous = Backport.objects.filter(report=report, package=package).first()
     facts = _as_before(package_facts(package, discovery.repos[package.name], commits), previous)
@@ -328,12 +368,24 @@ def _repos_of(
 
 
 def dry_run(
-    backport: Backport, *, actor: User | None, progress: Progress | None = None
+    backport: Backport,
+    *,
+    actor: User | None,
+    progress: Progress | None = None,
+    origin: str = CLI,
 ) -> list[BackportStep]:
     """Try each cherry-pick where it would land and record which apply cleanly; no branch moves."""
     result = stored_plan(backport)
-    repos, _ = _repos_of(backport, result, progress)
-    checks = gitops.dry_run(result, repos)
+    with _holding_clones(backport.report, backport.package, "dry-run", actor, origin):
+        repos, _ = _repos_of(backport, result, progress)
+        checks = gitops.dry_run(result, repos)
+        _record_checks(backport, checks, actor)
+    return list(backport.steps.order_by("position"))
+
+
+def _record_checks(
+    backport: Backport, checks: Sequence[gitops.PickCheck], actor: User | None
+) -> None:
     with transaction.atomic():
         locked = lock_report(backport.report)
         rows = {row.step_id: row for row in backport.steps.select_for_update()}
@@ -356,7 +408,6 @@ def dry_run(
                 "checks": {check.step_id: check.clean for check in checks},
             },
         )
-    return list(backport.steps.order_by("position"))
 
 
 def _conflicts(conflicts: Sequence[gitops.Conflict]) -> list[dict[str, object]]:
@@ -383,13 +434,27 @@ def execute(
     push: bool = False,
     run_tests: bool = False,
     progress: Progress | None = None,
+    origin: str = CLI,
 ) -> list[BackportStep]:
     """Carry out the plan in the clones (each step checks first whether it is done, so a run
     after a resolved conflict continues); with `push`, send what succeeded to the private
     remotes; with `run_tests`, run the project's test command on every branch moved."""
-    report, package = backport.report, backport.package
     result = stored_plan(backport)
     _check_execution(backport, push, run_tests)
+    with _holding_clones(backport.report, backport.package, "execute", actor, origin):
+        _execute(backport, result, actor, push, run_tests, progress)
+    return list(backport.steps.order_by("position"))
+
+
+def _execute(
+    backport: Backport,
+    result: Plan,
+    actor: User | None,
+    push: bool,
+    run_tests: bool,
+    progress: Progress | None,
+) -> None:
+    report, package = backport.report, backport.package
     command = report.project.test_command.strip()
     repos, dependents = _repos_of(backport, result, progress)
     targets = None
@@ -428,7 +493,6 @@ def execute(
                 "statuses": {outcome.step_id: outcome.status for outcome in outcomes},
             },
         )
-    return list(backport.steps.order_by("position"))
 
 
 def _check_execution(backport: Backport, push: bool, run_tests: bool) -> None:
@@ -530,11 +594,18 @@ def run_job(backport_id: int, actor_id: int | None) -> str:
                 actor=actor,
                 compatibility=backport.compatibility,
                 decisions=backport.decisions,
+                origin=WORKER,
             )
         elif job == Backport.Job.DRY_RUN:
-            dry_run(backport, actor=actor)
+            dry_run(backport, actor=actor, origin=WORKER)
         else:
-            execute(backport, actor=actor, push=backport.job_push, run_tests=backport.job_tests)
+            execute(
+                backport,
+                actor=actor,
+                push=backport.job_push,
+                run_tests=backport.job_tests,
+                origin=WORKER,
+            )
     except ValueError as exc:
         error = str(exc)
     with transaction.atomic():
