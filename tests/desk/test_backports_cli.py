@@ -1,6 +1,7 @@
 """`vulndesk backport` on real git: the seed's example registered, planned, dry-run and carried
-out with --push from the command line; a conflict resolved by hand, then resumed; errors that
-say what to fix (OEDX-4 to OEDX-14)."""
+out with --push from the command line, as JSON; a conflict resolved by hand, then resumed;
+errors that say what to fix; the progress bar; the test command with --test
+(OEDX-4 to OEDX-14)."""
 
 from __future__ import annotations
 
@@ -161,3 +162,59 @@ def test_errors_say_what_to_fix(conflicted: World, args: tuple[str, ...], messag
     given = [arg.replace("{repo}", str(conflicted.upstream.credentials)) for arg in args]
     with pytest.raises(CommandError, match=message):
         run(*given)
+
+
+class Terminal(io.StringIO):
+    """stderr as a person's terminal: rich draws its progress bar only on one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_a_progress_bar_on_stderr_counts_the_repositories_fetched_and_read(
+    conflicted: World,
+) -> None:
+    out, err = io.StringIO(), Terminal()
+    call_command(
+        "backport",
+        "plan",
+        "OPENEDX-1",
+        "--package",
+        PACKAGE,
+        "--fix",
+        conflicted.fix,
+        stdout=out,
+        stderr=err,
+    )
+    drawn = err.getvalue()
+    # The package and both dependents fetched, then both dependents' pins read: 5 of 5.
+    assert "read the pins of" in drawn
+    assert "5/5" in drawn
+    assert "━" in drawn  # the bar itself
+    assert "security/2.5.1" in out.getvalue()  # stdout holds the plan alone
+    assert "5/5" not in out.getvalue()
+
+
+def test_execute_with_test_runs_the_projects_test_command_on_each_new_branch(
+    bare: World,
+) -> None:
+    world = bare
+    register(world)
+    world.project.test_command = "grep -q escape animals.py"  # only the package has animals.py
+    world.project.save()
+    run("plan", "OPENEDX-1", "--package", PACKAGE, "--fix", world.fix)
+    steps = {s["id"]: s for s in run_json("execute", "OPENEDX-1", "--test")["steps"]}
+    assert {s["status"] for s in steps.values()} == {"done"}
+    # Once per moved branch, on its final head: the release on each of the package's branches
+    # and each dependent's pin bump.
+    tested = {step_id for step_id, s in steps.items() if "; tests on " in s["detail"]}
+    assert tested == {
+        "release:3.1.1",
+        "release:2.5.1",
+        *(f"bump:{name}@{branch}" for name in DEPENDENTS for branch in ("main", ZEBRAWOOD)),
+    }
+    assert steps["release:2.5.1"]["detail"].endswith("passed (exit 0)")
+    assert (
+        "failed (exit 2): grep: animals.py: No such file"
+        in steps["bump:credentials@main"]["detail"]
+    )
