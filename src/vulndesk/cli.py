@@ -10,13 +10,14 @@ VERBS = {
     "serve": "run the web server and the task worker (127.0.0.1:8000 by default)",
     "worker": "run task workers alone (several may run, on several machines)",
     "smtpd": "receive mail to the projects' security addresses as reports (127.0.0.1:8025)",
-    "report": "new | list | show | transition | score | schedule | fixed",
+    "report": "new | list | show | transition | score | schedule | fixed | component | …",
     "triage": "KEY --scope … --layer …: record triage answers (the FOLIO questionnaire)",
     "policy": "show NAME | check FILE",
     "deadlines": "due and overdue deadlines, soonest first; pause | resume | meet one",
     "audit": "verify: check the audit chain for changed or deleted rows",
     "team": "list | nominate | decide | leave | inactive | vote: a project's team (KAR-2…9)",
     "fix": "repo | sync | test | review: a report's private repository, fix branches, tests",
+    "component": "add | list | rename | owners: a project's components and their owners",
     "backport": "plan | dry-run | execute | show | package | dependent: a fix's backports",
     "democode": "the demo login's current two-factor code",
 }
@@ -33,6 +34,7 @@ NEEDS_DATABASE = {
     "audit",
     "team",
     "fix",
+    "component",
     "backport",
     "democode",
 }

@@ -24,6 +24,7 @@ VERBS = [
     "audit",
     "team",
     "fix",
+    "component",
     "backport",
     "democode",
 ]

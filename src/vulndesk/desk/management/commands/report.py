@@ -10,9 +10,10 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db.models import F
 from django.utils import timezone
 
+from vulndesk.desk.management.coordination import coordination, print_coordination, yes_no
 from vulndesk.desk.management.output import human, print_json, print_table
-from vulndesk.desk.models import DisclosureLevelChoices, Project, Report, StateChoices
-from vulndesk.desk.services import fix_team, reports, schedule
+from vulndesk.desk.models import Component, DisclosureLevelChoices, Project, Report, StateChoices
+from vulndesk.desk.services import components, fix_team, reports, schedule
 from vulndesk.desk.services.fix_lead import assign_fix_lead
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import TransitionError
@@ -20,7 +21,10 @@ from vulndesk.process.severity import CvssError
 
 
 class Command(BaseCommand):
-    help = "Work with reports: new, list, show, transition, score, schedule, fixed, lead, invite."
+    help = (
+        "Work with reports: new, list, show, transition, score, schedule, fixed, lead, invite, "
+        "component, fix-exception."
+    )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--as", dest="actor", metavar="USERNAME", help="act as this user")
@@ -80,9 +84,21 @@ class Command(BaseCommand):
         invite = verbs.add_parser("invite", help="invite someone to the report's Fix Team")
         invite.add_argument("key")
         invite.add_argument("invitee", metavar="USERNAME|EMAIL")
+        part = verbs.add_parser(
+            "component", help="set the affected component, which proposes the Fix Team (FOLIO-27)"
+        )
+        part.add_argument("key")
+        which = part.add_mutually_exclusive_group(required=True)
+        which.add_argument("name", nargs="?", help="one of the project's components")
+        which.add_argument("--clear", action="store_true", help="no component")
+        exception = verbs.add_parser(
+            "fix-exception", help="fix a report on unsupported lines only anyway (VIT-12)"
+        )
+        exception.add_argument("key")
+        exception.add_argument("--reason", required=True, help="e.g. active exploitation")
         verbs_with_output = (
             new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public, lead,
-            invite,
+            invite, part, exception,
         )  # fmt: skip
         for sub in verbs_with_output:
             sub.add_argument("--json", action="store_true", help="print JSON")
@@ -127,6 +143,15 @@ class Command(BaseCommand):
                 invitee = options["invitee"]
                 by = "email" if "@" in invitee else "username"
                 fix_team.invite(report, actor=actor, **{by: invitee})
+            elif verb == "component":
+                found = (
+                    None if options["clear"] else find_component(report.project, options["name"])
+                )
+                report = components.set_report_component(report, found, actor=actor)
+            elif verb == "fix-exception":
+                report = schedule.record_fix_exception(
+                    report, reason=options["reason"], actor=actor
+                )
             elif verb == "disclosure":
                 report = reports.set_disclosure_level(
                     report,
@@ -184,6 +209,7 @@ class Command(BaseCommand):
 def print_report(out: OutputWrapper, report: Report, *, as_json: bool) -> None:
     """One report with its handling, deadlines and audit trail, as `report show` prints it."""
     report.refresh_from_db()
+    coordinated = coordination(report)
     # Undated deadlines (waiting for their anchor) last, on SQLite as on PostgreSQL.
     due = report.deadlines.prefetch_related("pauses").order_by(
         F("due_at").asc(nulls_last=True), "name"
@@ -204,6 +230,7 @@ def print_report(out: OutputWrapper, report: Report, *, as_json: bool) -> None:
         data = summary(report) | {
             "handling": handling,
             "description": report.description,
+            **coordinated,
             "deadlines": [row.as_dict(now) for row in due],
             "audit": [
                 {"seq": e.seq, "at": e.created_at, "action": e.action, "by": e.actor_label}
@@ -232,6 +259,7 @@ def print_report(out: OutputWrapper, report: Report, *, as_json: bool) -> None:
             ("timelines ASAP", yes_no(handled.asap), "public disclosure (EMI-14)"),
         ],
     )
+    print_coordination(out, report, coordinated)
     print_table(
         out,
         "deadlines",
@@ -247,10 +275,6 @@ def print_report(out: OutputWrapper, report: Report, *, as_json: bool) -> None:
         ["#", "at", "action", "by"],
         [(e.seq, f"{e.created_at:%Y-%m-%d %H:%M:%S}", e.action, e.actor_label) for e in events],
     )
-
-
-def yes_no(allowed: bool) -> str:
-    return "yes" if allowed else "no"
 
 
 def summary(report: Report) -> dict[str, Any]:
@@ -287,6 +311,18 @@ def find_project(slug: str) -> Project:
             "projects with `vulndesk demo`"
         )
         raise CommandError(f"no project {slug!r}; {known}") from None
+
+
+def find_component(project: Project, name: str) -> Component:
+    found = project.components.filter(name=name.strip()).first()
+    if found is None:
+        names = ", ".join(project.components.order_by("name").values_list("name", flat=True))
+        known = f"its components: {names}" if names else "it has no components yet"
+        raise CommandError(
+            f"{project.slug} has no component {name!r}; {known} (add one with `vulndesk "
+            f"component add {project.slug} NAME`)"
+        )
+    return found
 
 
 def find_report(key: str) -> Report:
