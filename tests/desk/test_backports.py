@@ -331,3 +331,43 @@ def test_the_demo_registers_the_seeds_package_and_its_dependents(db: None) -> No
     assert listed == {
         name: [("master", None), (ZEBRAWOOD, ZEBRAWOOD)] for name in ("edx-platform", "credentials")
     }
+
+
+def test_a_branchs_pin_files_say_which_pins_count_and_only_they_are_bumped(
+    db: None, tmp_path: Path, settings: LazySettings
+) -> None:
+    """credentials' main also pins an old openedx-animals in a test requirements file nobody
+    ships: discovered as is, the pins disagree and the branch is a problem; with its pin files
+    named (pyproject.toml), it is bumped there and the test file is left as it is."""
+    settings.DATA_DIR = tmp_path / "data"
+    world = build_world(tmp_path)
+    stale = "openedx-animals==3.0.0  # for the upgrade tests\n"
+    git(world.upstream.credentials, "checkout", "--quiet", "main")
+    (world.upstream.credentials / "requirements").mkdir()
+    (world.upstream.credentials / "requirements" / "test.txt").write_text(stale)
+    git(world.upstream.credentials, "add", "requirements/test.txt")
+    git(world.upstream.credentials, "commit", "--quiet", "-m", "Test the upgrade from 3.0")
+
+    result = backports.stored_plan(plan(world))
+    [problem] = result.problems
+    assert (problem.repository, problem.branch) == ("credentials", "main")
+    assert "not one version" in problem.reason
+    assert "bump:credentials@main" not in {step.id for step in result.steps}
+
+    credentials = world.project.dependents.get(name="credentials")
+    credentials.branches.filter(branch="main").delete()
+    backport_setup.add_branch(
+        credentials, "main", None, pin_files=["pyproject.toml"], actor=world.alice
+    )
+    backport = plan(world)
+    result = backports.stored_plan(backport)
+    assert result.problems == ()
+    assert result.step("bump:credentials@main").files == ("pyproject.toml",)
+    backports.execute(backport, actor=world.bob)
+    work = clone(world, "credentials")
+    assert world.read(work, "main", "pyproject.toml") == (
+        CREDENTIALS_PYPROJECT.format(version="3.1.1").rstrip("\n")
+    )
+    assert world.read(work, "main", "requirements/test.txt") == stale.rstrip("\n")
+    event = AuditEvent.objects.get(action="backport.dependent_branch_added")
+    assert event.data["branch"] == {"branch": "main", "line": None}
