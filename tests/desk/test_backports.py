@@ -26,6 +26,8 @@ from vulndesk.desk.demo import load_demo
 from vulndesk.desk.models import AuditEvent, Backport, BackportStep, Dependent, Project
 from vulndesk.desk.services import backport_setup, backports
 
+PICK = "pick:security/2.5.1"
+
 
 @pytest.fixture
 def world(db: None, tmp_path: Path, settings: LazySettings) -> World:
@@ -371,3 +373,35 @@ def test_a_branchs_pin_files_say_which_pins_count_and_only_they_are_bumped(
     assert world.read(work, "main", "requirements/test.txt") == stale.rstrip("\n")
     event = AuditEvent.objects.get(action="backport.dependent_branch_added")
     assert event.data["branch"] == {"branch": "main", "line": None}
+
+
+def test_a_conflict_resolved_on_the_private_remote_is_fetched_and_the_run_continues(
+    conflicted: World, tmp_path: Path
+) -> None:
+    """The conflict's detail offers two places to resolve it: the clone, or the private remote.
+    Here a person branches security/2.5.1 from v2.5.0 in a clone of their own, resolves the pick
+    and pushes it to the private remote; the next run fetches it and continues from there."""
+    world = conflicted
+    backport = plan(world)
+    first = rows_after(backports.execute(backport, actor=world.bob))
+    assert first[PICK] == "conflict"
+    assert "or on the private remote, then run again" in backport.steps.get(step_id=PICK).detail
+
+    mine = tmp_path / "alice-clone"
+    git(tmp_path, "clone", "--quiet", str(world.upstream.package), str(mine))
+    git(mine, "checkout", "--quiet", "-b", "security/2.5.1", "v2.5.0")
+    with pytest.raises(Exception, match="cherry-pick"):
+        git(mine, "cherry-pick", "-x", world.fix)
+    resolved = GREET_FIX.replace('f"hello {escape(name)}"', '"hello " + escape(name)')
+    (mine / "animals.py").write_text(resolved)
+    git(mine, "add", "animals.py")
+    git(mine, "-c", "core.editor=true", "cherry-pick", "--continue")
+    git(mine, "push", "--quiet", str(world.private[PACKAGE]), "security/2.5.1")
+
+    statuses = rows_after(backports.execute(backport, actor=world.bob, push=True))
+    assert statuses[PICK] == "already_done"
+    assert set(statuses.values()) == {"done", "already_done"}
+    remote = world.private[PACKAGE]
+    assert world.read(remote, "v2.5.1", "animals.py") == resolved.rstrip("\n")
+    # The release sits on the person's resolved pick, which sits on the v2.5.0 tag.
+    assert git(remote, "rev-parse", "v2.5.1^{commit}~1") == git(mine, "rev-parse", "HEAD")
