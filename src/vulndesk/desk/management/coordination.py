@@ -127,10 +127,11 @@ def print_coordination(out: OutputWrapper, report: Report, facts: dict[str, Any]
         )
     out.write(f"private repository: {facts['security_repository'] or 'none linked'}")
     required = facts["required_approvals"]
+    branches = facts["fix_branches"]
     print_table(
         out,
         "fix branches",
-        ["branch", "fixes", "head", "tests", "on", "approvals", "note"],
+        ["branch", "fixes", "head", "tests", "on", "approvals"],
         [
             (
                 b["branch"],
@@ -138,11 +139,13 @@ def print_coordination(out: OutputWrapper, report: Report, facts: dict[str, Any]
                 b["head"][:12],
                 *run_cells(b["latest_test_run"]),
                 b["approvals"] if required is None else f"{b['approvals']} of {required}",
-                run_note(b["latest_test_run"]),
             )
-            for b in facts["fix_branches"]
+            for b in branches
         ],
     )
+    for branch in branches:
+        if note := run_note(branch["latest_test_run"]):
+            out.write(f"{branch['branch']}: {note}")
 
 
 def run_cells(run: dict[str, Any] | None) -> tuple[str, str]:
