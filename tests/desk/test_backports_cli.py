@@ -118,6 +118,9 @@ def test_a_conflict_fails_the_command_then_a_resolved_pick_lets_it_finish(
         run("dry-run", "OPENEDX-1")
     with pytest.raises(CommandError, match="4 steps not done: resolve the conflict"):
         run("execute", "OPENEDX-1")
+    # v3.1.1 and the main pins were made, in the clones only: nothing is pushed without --push.
+    assert "v3.1.1" in git(backports.clone_dir(world.report, PACKAGE), "tag", "--list")
+    assert all(git(remote, "for-each-ref") == "" for remote in world.private.values())
     shown = run("show", "OPENEDX-1")
     assert "conflict in animals.py" in shown
     assert "<<<<<<<" in shown
