@@ -405,3 +405,32 @@ def test_a_conflict_resolved_on_the_private_remote_is_fetched_and_the_run_contin
     assert world.read(remote, "v2.5.1", "animals.py") == resolved.rstrip("\n")
     # The release sits on the person's resolved pick, which sits on the v2.5.0 tag.
     assert git(remote, "rev-parse", "v2.5.1^{commit}~1") == git(mine, "rev-parse", "HEAD")
+
+
+def test_a_hashed_pin_is_flagged_by_the_plan_and_its_bump_refused_leaving_the_hash(
+    world: World,
+) -> None:
+    """vulndesk cannot compute a wheel's hash, so it never rewrites a --hash pin: the plan says
+    so ahead, and execute fails that one bump, leaving the file as it was."""
+    hashed = EDX_BASE.format(version="3.1.0").replace(
+        "# the animals\n", "\\\n    --hash=sha256:" + "c" * 64 + "\n"
+    )
+    edx = world.upstream.edx_platform
+    git(edx, "checkout", "--quiet", "main")
+    (edx / "requirements" / "base.txt").write_text(hashed)
+    git(edx, "commit", "--quiet", "-am", "Hash the requirements")
+
+    backport = plan(world)
+    [note] = backport.plan["notes"]
+    assert note.startswith(
+        "edx-platform@main pins openedx-animals with --hash in requirements/base.txt: "
+    )
+    assert "regenerate the hashes" in note
+
+    statuses = rows_after(backports.execute(backport, actor=world.bob))
+    assert statuses["bump:edx-platform@main"] == "failed"
+    assert "--hash" in backport.steps.get(step_id="bump:edx-platform@main").detail
+    assert {s for step, s in statuses.items() if step != "bump:edx-platform@main"} == {"done"}
+    assert world.read(clone(world, "edx-platform"), "main", "requirements/base.txt") == (
+        hashed.rstrip("\n")
+    )

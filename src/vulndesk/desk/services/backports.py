@@ -88,7 +88,7 @@ def push_remote(report: Report, package: Package) -> str:
 class Discovery:
     repos: dict[str, Path]  # by repository name: the package's and each dependent's clone
     branches: list[DependentBranch]  # every dependent branch that installs the package
-    notes: list[str]  # branches listed that do not install it
+    notes: list[str]  # branches listed that do not install it; pins whose bump will be refused
 
 
 def _refresh(
@@ -171,6 +171,13 @@ def discover(report: Report, package: Package, *, progress: Progress | None = No
             if not pins:
                 notes.append(f"{dependent.name}@{row.branch} does not install {package.name}")
                 continue
+            if hashed := sorted({pin.path for pin in pins if pin.hashed}):
+                notes.append(
+                    f"{dependent.name}@{row.branch} pins {package.name} with --hash in "
+                    f"{', '.join(hashed)}: vulndesk will not write a hash, so that bump fails; "
+                    "regenerate the hashes for the fixed version there (pip-compile "
+                    "--generate-hashes)"
+                )
             line = row.release_line.name if row.release_line else None
             branches.append(gitops.dependent_branch(dependent.name, row.branch, line, pins))
     return Discovery(repos, branches, notes)
