@@ -19,6 +19,7 @@ VERBS = {
     "fix": "repo | sync | test | review: a report's private repository, fix branches, tests",
     "component": "add | list | rename | owners: a project's components and their owners",
     "backport": "plan | dry-run | execute | show | package | dependent: a fix's backports",
+    "advisory": "export KEY --format osv|cve|md: a report's advisory on stdout",
     "democode": "the demo login's current two-factor code",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
@@ -36,6 +37,7 @@ NEEDS_DATABASE = {
     "fix",
     "component",
     "backport",
+    "advisory",
     "democode",
 }
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}

@@ -242,6 +242,10 @@ EMAIL_TIMEOUT = 30
 DEFAULT_FROM_EMAIL = os.environ.get("VULNDESK_FROM_EMAIL", "vulndesk@localhost")
 # Where people reach this desk, for links in mail the worker sends (no request to ask there).
 BASE_URL = os.environ.get("VULNDESK_BASE_URL", "").rstrip("/")
+# The CVE Numbering Authority named in exported CVE records: its organisation UUID and short
+# name as CVE Services lists them (`vulndesk advisory export --format cve` may override them).
+CNA_ORG_ID = os.environ.get("VULNDESK_CNA_ORG_ID", "").strip()
+CNA_SHORT_NAME = os.environ.get("VULNDESK_CNA_SHORT_NAME", "").strip()
 
 # A request body over 1 MiB is refused before any view reads it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

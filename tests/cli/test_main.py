@@ -26,6 +26,7 @@ VERBS = [
     "fix",
     "component",
     "backport",
+    "advisory",
     "democode",
 ]
 

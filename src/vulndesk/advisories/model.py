@@ -246,3 +246,14 @@ class Advisory:
     @property
     def ghsa_id(self) -> str:
         return next((a for a in self.aliases if GHSA_ID.match(a)), "")
+
+
+def purl_for(ecosystem: str, name: str) -> str:
+    """The package URL of a PyPI or npm package ("" for other ecosystems: their purls need
+    more than a name, such as Maven's group)."""
+    if ecosystem == "PyPI":
+        # PEP 503 normalisation, as the purl spec asks for the pypi type.
+        return f"pkg:pypi/{re.sub(r'[-_.]+', '-', name).lower()}"
+    if ecosystem == "npm":
+        return f"pkg:npm/{name.replace('@', '%40')}"
+    return ""
