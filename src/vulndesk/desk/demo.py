@@ -13,8 +13,23 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from vulndesk.desk.models import FixBranch, Project, ReleaseLine, Report, TeamMember, TeamRole
-from vulndesk.desk.services import backport_setup, deadlines, fix_repo, reports, schedule
+from vulndesk.desk.models import (
+    AffectStatus,
+    FixBranch,
+    Project,
+    ReleaseLine,
+    Report,
+    TeamMember,
+    TeamRole,
+)
+from vulndesk.desk.services import (
+    affects,
+    backport_setup,
+    deadlines,
+    fix_repo,
+    reports,
+    schedule,
+)
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import State
 
@@ -298,6 +313,22 @@ def approve_demo_fix(report: Report, user: User) -> None:
     fix_repo.record_review(branch, reviewer=user, approved=True, comment="Looks right.")
 
 
+def record_demo_affect(report: Report, user: User) -> None:
+    """Where the demo fix shipped: the first supported line, in the project's first package
+    where it has one (Open edX's openedx-animals), so its advisories name what is affected."""
+    line = report.project.release_lines.filter(status="supported").order_by("pk").first()
+    package = report.project.packages.order_by("pk").first()
+    affects.add_affect(
+        report,
+        release_line=line,
+        package=package.name if package else "",
+        affected_range="<1.0.1",
+        fixed_version="1.0.1",
+        status=AffectStatus.FIXED,
+        actor=user,
+    )
+
+
 def walk(report: Report, target: State, user: User, *, duplicate_of: Report | None) -> Report:
     now = timezone.now()
     for state in path_to(target):
@@ -316,6 +347,7 @@ def walk(report: Report, target: State, user: User, *, duplicate_of: Report | No
                 report, release, reason="agreed with the Fix Team", actor=user
             )
         elif state is State.RELEASED:
+            record_demo_affect(report, user)
             report = schedule.record_fix_release(report, "1.0.1", released_at=now, actor=user)
         report = transition(report, state, actor=user, reason="demo")
         for name in MET_ON_ENTERING.get(state, ()):
