@@ -22,11 +22,13 @@ from django.http import HttpResponse as PlainResponse
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.world import OBJECTS, ROLES, World, build_world
+from tests.desk.factories import make_user
 from vulndesk.desk.models import (
     AuditEvent,
     Backport,
     Component,
     Nomination,
+    RemovalVote,
     Report,
     TeamMember,
     TeamRole,
@@ -48,23 +50,25 @@ if TYPE_CHECKING:
 #   o see it in the admin
 #   w review its fix branches (the policy's reviewers: maintainers and the security team)
 #   b plan and run its backports      p register its project's packages and dependents
+#   g act from a seat on its project's security team: nominate (KAR-4), vote on a removal
+#     (KAR-9), step down (KAR-5); the operator decides but holds no seat
 CAN: dict[str, tuple[str, str, str, str]] = {
-    # role              embargoed     published     sibling       elsewhere
-    "anonymous":       ("",           "A",          "",           ""),
-    "reporter":        ("r",          "A",          "",           ""),
-    "outsider":        ("",           "A",          "",           ""),
-    "distributor":     ("nk",         "Ank",        "nk",         "nk"),
-    "release_manager": ("jp",         "Avcjbp",     "jp",         ""),
-    "fix_team":        ("vac",        "A",          "",           ""),
-    "other_team":      ("",           "A",          "",           "vtacjmnwbp"),
-    "security_team":   ("vtacjmnwbp", "Avtacjmnwbp", "vtacjmnwbp", ""),
-    "operator":        ("vtacjmnobp", "Avtacjmnobp", "vtacjmnobp", "vtacjmnobp"),
+    # role              embargoed      published      sibling        elsewhere
+    "anonymous":       ("",            "A",           "",            ""),
+    "reporter":        ("r",           "A",           "",            ""),
+    "outsider":        ("",            "A",           "",            ""),
+    "distributor":     ("nk",          "Ank",         "nk",          "nk"),
+    "release_manager": ("jp",          "Avcjbp",      "jp",          ""),
+    "fix_team":        ("vac",         "A",           "",            ""),
+    "other_team":      ("",            "A",           "",            "vtacjmnwbpg"),
+    "security_team":   ("vtacjmnwbpg", "Avtacjmnwbpg", "vtacjmnwbpg", ""),
+    "operator":        ("vtacjmnobp",  "Avtacjmnobp", "vtacjmnobp",  "vtacjmnobp"),
 }  # fmt: skip
 
 # Which capability a denied request is judged by first: without it, the thing does not exist.
 GATE = {
     **{"v": "v", "t": "v", "a": "v", "c": "v", "w": "v", "b": "v"},
-    **{"j": "j", "m": "j", "p": "j", "n": "n", "k": "n", "r": "r"},
+    **{"j": "j", "m": "j", "p": "j", "g": "j", "n": "n", "k": "n", "r": "r"},
 }
 
 
@@ -169,6 +173,27 @@ def nomination_id(world: World, obj: str) -> int:
     return Nomination.objects.create(
         project=project, nominee=world.users["outsider"], nominated_by=nominator.user, kind="member"
     ).pk
+
+
+def seated_member(world: World, obj: str) -> str:
+    """The username of the project's security-team member: the one who may step down."""
+    member = TeamMember.objects.get(project=world.projects[obj], role=TeamRole.SECURITY_TEAM)
+    return member.user.get_username()
+
+
+def removal_vote_id(world: World, obj: str) -> int:
+    """An open vote on removing a second member of the project's security team, whose one
+    other member votes, under a policy with a threshold (made inside the request's rolled-back
+    transaction)."""
+    project = world.projects[obj]
+    Project.objects.filter(pk=project.pk).update(
+        policy_overrides={"team": {"inactivity": {"removal_vote": {"threshold": 0.6667}}}}
+    )
+    opener = TeamMember.objects.get(project=project, role=TeamRole.SECURITY_TEAM).user
+    silent = TeamMember.objects.create(
+        project=project, user=make_user(f"silent-{obj}"), role=TeamRole.SECURITY_TEAM
+    )
+    return RemovalVote.objects.create(member=silent, opened_by=opener, reason="silent").pk
 
 
 def component_id(world: World, obj: str) -> int:
@@ -613,6 +638,112 @@ ENDPOINTS: list[Endpoint] = [
         api=True,
         data=lambda w, o: {"approved": True},
     ),
+    Endpoint(
+        "api:link_security_repository",
+        "PUT",
+        "t",
+        report_url("api:link_security_repository"),
+        api=True,
+        data=lambda w, o: {
+            "remote": "https://git.example.org/security/proxy.git",
+            "version": version(w, o),
+        },
+    ),
+    Endpoint(
+        "api:record_exception",
+        "POST",
+        "t",
+        report_url("api:record_exception"),
+        api=True,
+        data=lambda w, o: {"reason": "exploited", "version": version(w, o)},
+        refused_for=frozenset(OBJECTS),  # each affects a supported line: no exception needed
+    ),
+    Endpoint("api:list_components", "GET", "j", project_url("api:list_components"), api=True),
+    Endpoint(
+        "api:create_component",
+        "POST",
+        "m",
+        project_url("api:create_component"),
+        api=True,
+        data=lambda w, o: {"name": "proxy", "owners": ["fix_team"]},
+    ),
+    Endpoint(
+        "api:update_component",
+        "PATCH",
+        "m",
+        project_url("api:update_component", component_id=component_id),
+        api=True,
+        data=lambda w, o: {"name": "edge", "owners": []},
+    ),
+    Endpoint(
+        "api:set_report_component",
+        "POST",
+        "t",
+        report_url("api:set_report_component"),
+        api=True,
+        data=lambda w, o: {"component": component_id(w, o), "version": version(w, o)},
+    ),
+    Endpoint("api:list_nominations", "GET", "j", project_url("api:list_nominations"), api=True),
+    Endpoint(
+        "api:nominate",
+        "POST",
+        "g",
+        project_url("api:nominate"),
+        api=True,
+        data=lambda w, o: {"nominee": "outsider", "kind": "member", "reason": "fixes CVEs"},
+    ),
+    Endpoint(
+        "api:decide_nomination",
+        "POST",
+        "m",
+        project_url("api:decide_nomination", nomination_id=nomination_id),
+        api=True,
+        data=lambda w, o: {"decision": "decline", "reason": "not now"},
+    ),
+    Endpoint(
+        "api:declare_leave",
+        "POST",
+        "j",  # one's own leave, or anyone's for the security team
+        project_url("api:declare_leave"),
+        api=True,
+        data=lambda w, o: {
+            "user": team_member(w, o).user.get_username(),
+            "starts_on": "2030-01-01",
+            "ends_on": "2030-01-10",
+        },
+    ),
+    Endpoint(
+        "api:step_down",
+        "POST",
+        "g",  # the URL names the security-team member: only they step down
+        project_url("api:step_down", username=seated_member),
+        api=True,
+    ),
+    Endpoint("api:list_removal_votes", "GET", "j", project_url("api:list_removal_votes"), api=True),
+    Endpoint(
+        "api:open_removal_vote",
+        "POST",
+        "m",
+        project_url("api:open_removal_vote"),
+        api=True,
+        data=lambda w, o: {"member": team_member(w, o).user.get_username(), "reason": "silent"},
+        refused_for=frozenset(OBJECTS),  # these presets flag no one: no inactivity rule
+    ),
+    Endpoint(
+        "api:cast_ballot",
+        "POST",
+        "g",  # the other members of the role vote
+        project_url("api:cast_ballot", vote_id=removal_vote_id),
+        api=True,
+        data=lambda w, o: {"in_favour": False},
+    ),
+    Endpoint(
+        "api:close_removal_vote",
+        "POST",
+        "m",
+        project_url("api:close_removal_vote", vote_id=removal_vote_id),
+        api=True,
+    ),
     Endpoint("api:list_backports", "GET", "v", report_url("api:list_backports"), api=True),
     Endpoint(
         "api:plan_backport",
@@ -688,7 +819,8 @@ def request(world: World, role: str, endpoint: Endpoint, obj: str) -> HttpRespon
         # The private link is a bearer secret that only the reporter holds; anyone else guesses.
         url = reverse(endpoint.name, kwargs={"token": new_token("vdr")[0]})
     if endpoint.api:
-        body = json.dumps(endpoint.data(world, obj)) if endpoint.method == "POST" else ""
+        sends = endpoint.method in {"POST", "PUT", "PATCH"}
+        body = json.dumps(endpoint.data(world, obj)) if sends else ""
         return world.web_client("anonymous").generic(
             endpoint.method,
             url,

@@ -6,6 +6,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q
 from django.http import HttpRequest
 from ninja import Path
@@ -35,6 +37,19 @@ def token_of(request: HttpRequest) -> ApiToken:
 def require(allowed: bool, doing: str) -> None:
     if not allowed:
         raise ApiError(403, "forbidden", f"you may see this report but not {doing}")
+
+
+def require_project(allowed: bool, doing: str) -> None:
+    if not allowed:
+        raise ApiError(403, "forbidden", f"you may see this project but not {doing}")
+
+
+def find_user(username: str, field: str) -> User:
+    """The user of that name; a 422 at `field` if there is none."""
+    user: User | None = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ApiError(422, "unknown_user", f"there is no user {username!r}", field=field)
+    return user
 
 
 def key(slug: str, number: int) -> str:

@@ -19,7 +19,7 @@ from vulndesk.process.lifecycle import TransitionError
 from vulndesk.process.severity import CvssError
 
 if TYPE_CHECKING:
-    from ninja import NinjaAPI
+    from ninja import NinjaAPI, Schema
 
     from vulndesk.desk.models import Report
 
@@ -103,6 +103,26 @@ def invalid_input() -> Iterator[None]:
         yield
     except ValueError as exc:
         raise invalid(exc) from None
+
+
+@contextmanager
+def refused(payload: Schema | None = None, *, actor: str | None = None) -> Iterator[None]:
+    """A refusal of a service that writes no report (team governance, components): a step that
+    is not the caller's to take is a 403; "field: what is wrong" naming a field of `payload` is
+    a 422 there, any other a 422 with the service's whole sentence. `actor` is the service's
+    name for the one acting: a refusal of them is a 403 too. The service has written nothing.
+    """
+    try:
+        yield
+    except PermissionDenied as exc:
+        raise ApiError(403, "forbidden", str(exc)) from None
+    except ValueError as exc:
+        name, sep, rest = str(exc).partition(": ")
+        if sep and name == actor:
+            raise ApiError(403, "forbidden", rest) from None
+        if sep and payload is not None and name in type(payload).model_fields:
+            raise ApiError(422, "invalid", rest, field=f"body.{name}") from None
+        raise ApiError(422, "invalid", str(exc)) from None
 
 
 def invalid(exc: ValueError) -> ApiError:

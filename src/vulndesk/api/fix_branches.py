@@ -1,5 +1,6 @@
-"""The fix branches of a report's private security repository: list them with their latest
-test run and reviews, sync them, queue a test run, record a review (VIT-18, OEDX-18, OEDX-19)."""
+"""A report's private security repository and its fix branches: link the repository, list the
+branches with their latest test run and reviews, sync them, queue a test run, record a review
+(EMI-29, OEDX-16, VIT-18, OEDX-18, OEDX-19)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,24 @@ from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Path, Router, Schema, Status
 
 from vulndesk.api.auth import read_token, write_token
-from vulndesk.api.detail import ProjectSlug, ReportNumber, report_for, require, token_of
+from vulndesk.api.detail import (
+    ProjectSlug,
+    ReportNumber,
+    report_detail,
+    report_for,
+    require,
+    token_of,
+)
 from vulndesk.api.errors import refusals
-from vulndesk.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, Storable, StrictBool
+from vulndesk.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, Storable, StrictBool, Version
 from vulndesk.desk.access import can_manage_fix, can_review_fix, can_run_fix_tests
 from vulndesk.desk.models import FixBranch, Report, Review, TestRun
 from vulndesk.desk.services import fix_repo
+from vulndesk.gitops import display_remote
 
 router = Router(tags=["fix branches"])
 BranchId = Annotated[int, Path(ge=1, le=2**63 - 1)]
@@ -64,6 +74,20 @@ class SyncOut(Schema):
 class ReviewIn(Input):
     approved: StrictBool
     comment: Storable = Field("", max_length=10_000)
+
+
+class RepositoryIn(Input):
+    remote: Storable = Field(
+        max_length=500,
+        description="an https://, ssh:// or file:// URL, git@host:path, or the absolute path "
+        "of a git repository on the server",
+    )
+    version: Version
+
+
+class RepositoryOut(Schema):
+    remote: str = Field(description="as linked, without any password or token in it")
+    version: int = Field(description="the report's version now")
 
 
 def run_out(run: TestRun, head: str) -> dict[str, Any]:
@@ -119,6 +143,26 @@ def branches_out(report: Report) -> list[dict[str, Any]]:
 )
 def list_fix_branches(request: HttpRequest, project: ProjectSlug, number: ReportNumber) -> Any:
     return branches_out(report_for(request, project, number))
+
+
+@router.put(
+    "/reports/{project}/{number}/security-repository",
+    response={200: RepositoryOut, **WRITE_ERRORS},
+    auth=write_token,
+)
+def link_security_repository(
+    request: HttpRequest, payload: RepositoryIn, project: ProjectSlug, number: ReportNumber
+) -> Any:
+    """Tie the report to the private remote its fix branches live in; sync fetches them."""
+    report = report_for(request, project, number)
+    user = token_of(request).user
+    require(can_manage_fix(user, report), "link its private repository")
+    now = timezone.now()
+    with refusals(report, lambda current: report_detail(current, now)):
+        linked = fix_repo.link_repository(
+            report, payload.remote, actor=user, expected_version=payload.version
+        )
+    return {"remote": display_remote(linked.security_repository), "version": linked.version}
 
 
 @router.post(

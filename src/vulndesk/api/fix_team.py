@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,12 +14,13 @@ from vulndesk.api.auth import write_token
 from vulndesk.api.detail import (
     ProjectSlug,
     ReportNumber,
+    find_user,
     report_detail,
     report_for,
     require,
     token_of,
 )
-from vulndesk.api.errors import ApiError, refusals
+from vulndesk.api.errors import refusals
 from vulndesk.api.schemas import WRITE_ERRORS, Input, ReportDetail, Storable, Version
 from vulndesk.desk.access import can_assign_fix_lead, can_manage_fix_team
 from vulndesk.desk.models import FixTeamMember
@@ -63,12 +63,7 @@ def member_out(member: FixTeamMember) -> dict[str, Any]:
 
 
 def user_named(username: str | None) -> User | None:
-    if username is None:
-        return None
-    user: User | None = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ApiError(422, "unknown_user", f"there is no user {username!r}", field="body.member")
-    return user
+    return None if username is None else find_user(username, "body.member")
 
 
 @router.post(

@@ -1,4 +1,5 @@
-"""Reports: the list (filters, search, keyset pages), one report, and moving or scoring it."""
+"""Reports: the list (filters, search, keyset pages), one report, and moving or scoring it, or
+recording that it is fixed despite affecting unsupported lines only (VIT-12)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any
 import orjson
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router
+from ninja import Field, Query, Router
 
 from vulndesk.api import cursor
 from vulndesk.api.auth import read_token, write_token
@@ -26,19 +27,29 @@ from vulndesk.api.schemas import (
     READ_ERRORS,
     STORABLE,
     WRITE_ERRORS,
+    Input,
     ReportDetail,
     ReportPage,
     ScoreIn,
+    Storable,
     TransitionIn,
+    Version,
     error_responses,
 )
 from vulndesk.desk.access import can_triage, reports_visible_to
 from vulndesk.desk.models import SeverityChoices, StateChoices
 from vulndesk.desk.search import ReportFilters, filter_reports
 from vulndesk.desk.services.reports import score_report
+from vulndesk.desk.services.schedule import record_fix_exception
 from vulndesk.desk.services.transitions import transition
 
 router = Router(tags=["reports"])
+
+
+class FixExceptionIn(Input):
+    reason: Storable = Field(max_length=2000, description="e.g. active exploitation")
+    version: Version
+
 
 MAX_PAGE = 200
 CURSOR = r"^[-_A-Za-z0-9]+$"
@@ -159,3 +170,29 @@ def score(
             report, payload.vector, actor=token_of(request).user, expected_version=payload.version
         )
     return report_detail(scored, now)
+
+
+@router.post(
+    "/reports/{project}/{number}/fix-exception",
+    response={200: ReportDetail, **WRITE_ERRORS},
+    auth=write_token,
+)
+def record_exception(
+    request: HttpRequest,
+    payload: FixExceptionIn,
+    project: ProjectSlug,
+    number: ReportNumber,
+) -> Any:
+    """Fix it although it affects unsupported lines only (VIT-12), saying why; any other
+    report is refused with 422: its fix needs no exception."""
+    report = report_for(request, project, number)
+    require(can_triage(token_of(request).user, report), "record a fix exception")
+    now = timezone.now()
+    with refusals(report, lambda current: report_detail(current, now)):
+        excepted = record_fix_exception(
+            report,
+            reason=payload.reason,
+            actor=token_of(request).user,
+            expected_version=payload.version,
+        )
+    return report_detail(excepted, now)

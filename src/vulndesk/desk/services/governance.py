@@ -57,6 +57,18 @@ def current(project: Project) -> QuerySet[TeamMember]:
     return TeamMember.objects.filter(project=project, left_at__isnull=True)
 
 
+def membership_of(project: Project, username: str, role: str | None = None) -> TeamMember | None:
+    """The user's current membership (in `role`, if given); of several, the one the governance
+    rules speak of: the security team's, then the associate's, then any other."""
+    found = current(project).filter(user__username=username).select_related("user", "project")
+    if role is not None:
+        return found.filter(role=role).first()
+    for governed in GOVERNED_ROLES:
+        if member := found.filter(role=governed).first():
+            return member
+    return found.first()
+
+
 def _holds(project: Project, user: User, roles: Iterable[str]) -> bool:
     return TeamMember.objects.filter(
         project=project, user=user, role__in=list(roles), left_at__isnull=True
