@@ -228,10 +228,12 @@ def test_only_the_security_team_decides(karmada: Karmada) -> None:
     assert karmada.root.post(path, {"decision": "accept"}).status_code == 200  # the operator
 
 
-def test_an_accept_with_a_reason_is_refused_rather_than_losing_it(karmada: Karmada) -> None:
+def test_what_a_decision_would_not_record_is_refused_rather_than_lost(karmada: Karmada) -> None:
     made = karmada.max.post(f"{TEAM}/nominations", {"nominee": "charlie", "kind": "associate"})
     path = f"{TEAM}/nominations/{made.json()['id']}/decision"
     refused(karmada.kim, path, {"decision": "accept", "reason": "good"}, 422, "body.reason")
+    refused(karmada.kim, path, {"decision": "decline", "company": "ACME"}, 422, "body.company")
+    refused(karmada.kim, path, {"decision": "maybe"}, 422, "body.decision")
 
 
 def test_kar3_acceptance_checks_the_service_again(karmada: Karmada) -> None:

@@ -319,9 +319,12 @@ def decide_nomination(
     project = managed(request, slug, "decide on nominations")
     found = get_object_or_404(project.nominations, pk=nomination_id)
     actor = token_of(request).user
-    if payload.decision == "accept" and payload.reason.strip():
-        message = "only a decline records a reason; leave it out to accept"
-        raise ApiError(422, "invalid", message, field="body.reason")
+    # The services record a company only on acceptance and a reason only on a decline: one
+    # sent with the other decision would be lost, so it is refused.
+    unused = "reason" if payload.decision == "accept" else "company"
+    if getattr(payload, unused).strip():
+        message = f"no {unused} is recorded when you {payload.decision}: leave it out"
+        raise ApiError(422, "invalid", message, field=f"body.{unused}")
     with refused(payload):
         if payload.decision == "accept":
             governance.accept_nomination(found, actor=actor, company=payload.company)
