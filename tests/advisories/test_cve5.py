@@ -10,7 +10,16 @@ from tests.advisories.schemas import cve_errors
 from tests.advisories.strategies import advisories
 from vulndesk.advisories import cve5
 from vulndesk.advisories.errors import IncompleteAdvisory
-from vulndesk.advisories.model import Advisory, Affected, Credit, CreditKind, Cvss, Range
+from vulndesk.advisories.model import (
+    Advisory,
+    Affected,
+    Credit,
+    CreditKind,
+    Cvss,
+    Range,
+    Reference,
+    ReferenceKind,
+)
 
 CNA = cve5.Cna("8254265b-2729-46b6-b9e3-3dfca2d5bfca", "openedx")
 
@@ -145,3 +154,21 @@ def test_without_a_cve_id_nothing_affected_and_no_reference_every_problem_is_nam
 def test_a_description_longer_than_cve_allows_is_a_problem() -> None:
     (problem,) = cve5.problems(replace(ADVISORY, details="x" * 4097), CNA)
     assert "4097 characters" in problem
+
+
+def test_a_page_named_twice_is_one_reference_with_both_tags() -> None:
+    """CVE 5 refuses a URL listed twice; the advisory value keeps a page once per kind."""
+    page = "https://github.com/openedx/openedx-animals/security/advisories/1"
+    advisory = replace(
+        ADVISORY,
+        references=(
+            Reference(page, ReferenceKind.ADVISORY),
+            Reference(page, ReferenceKind.WEB),
+            Reference(page, ReferenceKind.FIX),
+        ),
+    )
+    record = cve5.render(advisory, CNA)
+    assert cve_errors(record) == []
+    assert record["containers"]["cna"]["references"] == [
+        {"url": page, "tags": ["vendor-advisory", "patch"]}
+    ]

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from vulndesk.advisories.errors import IncompleteAdvisory
-from vulndesk.advisories.model import Advisory, Affected, Cvss, Range, ReferenceKind
+from vulndesk.advisories.model import Advisory, Affected, Cvss, Range, Reference, ReferenceKind
 
 DATA_VERSION = "5.1"
 DESCRIPTION_LIMIT = 4096  # characters of a description's plain-text value
@@ -144,7 +144,7 @@ def cna_container(advisory: Advisory, cna: Cna) -> dict[str, Any]:
             }
             for credit in advisory.credits
         ]
-    container["references"] = [_reference(r.url, r.kind) for r in advisory.references]
+    container["references"] = _references(advisory.references)
     return container
 
 
@@ -159,9 +159,16 @@ def _description(advisory: Advisory) -> dict[str, Any]:
     return description
 
 
-def _reference(url: str, kind: ReferenceKind) -> dict[str, Any]:
-    tag = REFERENCE_TAGS.get(kind)
-    return {"url": url, "tags": [tag]} if tag else {"url": url}
+def _references(references: tuple[Reference, ...]) -> list[dict[str, Any]]:
+    """One entry per URL with every tag its kinds give: CVE 5 refuses a URL listed twice, and an
+    advisory may name one page as, say, both the fix and a web page."""
+    tags: dict[str, list[str]] = {}
+    for reference in references:
+        tag = REFERENCE_TAGS.get(reference.kind)
+        known = tags.setdefault(reference.url, [])
+        if tag and tag not in known:
+            known.append(tag)
+    return [{"url": url, "tags": found} if found else {"url": url} for url, found in tags.items()]
 
 
 def _metric(cvss: Cvss) -> dict[str, Any]:
