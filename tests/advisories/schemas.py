@@ -2,7 +2,8 @@
 
 OSV's schema lives beside the project (../shared/schemas/osv/schema.json); CI always has it, so
 there a missing file fails the run instead of skipping every OSV conformance test. CVE JSON 5
-comes with `cvelib`, CVE Services' own client.
+comes with `cvelib`, CVE Services' own client; CSAF 2.0 with `csaf`, whose validator also runs
+the standard's mandatory tests (6.1), the VEX profile's among them.
 """
 
 import json
@@ -13,6 +14,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from csaf.csaf.v20 import validate as validate_csaf
 from cvelib.cve_api import CveRecord
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,4 +61,19 @@ def cve_errors(record: dict[str, Any]) -> list[str]:
     errors = [f"{e.json_path}: {e.message}" for e in whole.iter_errors(record)]
     cna = record.get("containers", {}).get("cna", {})
     errors += [f"cna{e.json_path[1:]}: {e.message}" for e in container.iter_errors(cna)]
+    return errors
+
+
+def csaf_errors(document: dict[str, Any]) -> list[str]:
+    """Every way `document` breaks the CSAF 2.0 schema or a mandatory test, each with the test's
+    number and the JSON pointer; a test the validator skips counts as an error, so an
+    unimplemented one cannot pass unseen."""
+    report = validate_csaf(document, preset="mandatory")
+    errors = [f"{r.id} skipped" for r in report.results if r.skipped]
+    errors += [
+        f"{r.id} {e.instance_path}: {e.message}"
+        for r in report.results
+        if not r.passed and not r.skipped
+        for e in r.errors
+    ]
     return errors

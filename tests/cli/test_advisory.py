@@ -7,7 +7,7 @@ import pytest
 from django.core.management.base import CommandError
 from django.test import override_settings
 
-from tests.advisories.schemas import cve_errors, osv_errors
+from tests.advisories.schemas import csaf_errors, cve_errors, osv_errors
 from tests.cli.helpers import vulndesk
 from tests.desk.cast import Cast, make_cast, publish
 from vulndesk.desk.models import Affect, AffectStatus, ReleaseLine
@@ -64,6 +64,49 @@ def test_it_prints_a_valid_cve_record_for_the_cna_given() -> None:
 def test_the_cna_comes_from_the_settings_by_default() -> None:
     record = json.loads(vulndesk("advisory", "export", "EMISSARY-2", "--format", "cve"))
     assert record["containers"]["cna"]["providerMetadata"]["orgId"] == ORG
+
+
+@override_settings(BASE_URL="https://desk.example.org")
+def test_it_prints_a_valid_csaf_vex_document_published_by_the_project() -> None:
+    document = json.loads(vulndesk("advisory", "export", "EMISSARY-2", "--format", "csaf"))
+    assert document["document"]["category"] == "csaf_vex"
+    assert document["document"]["publisher"] == {
+        "category": "vendor",
+        "name": "Emissary",
+        "namespace": "https://desk.example.org",
+    }
+    status = document["vulnerabilities"][0]["product_status"]
+    assert status == {"known_affected": ["emissary:<1.13.4"], "fixed": ["emissary:1.13.4"]}
+    assert csaf_errors(document) == []
+
+
+def test_the_csaf_publisher_comes_from_the_options() -> None:
+    out = vulndesk(
+        "advisory",
+        "export",
+        "EMISSARY-2",
+        "--format",
+        "csaf",
+        "--publisher-name",
+        "Example PSIRT",
+        "--publisher-namespace",
+        "https://psirt.example.org",
+    )
+    publisher = json.loads(out)["document"]["publisher"]
+    assert (publisher["name"], publisher["namespace"]) == (
+        "Example PSIRT",
+        "https://psirt.example.org",
+    )
+
+
+def test_a_csaf_document_without_a_publisher_address_says_how_to_give_it() -> None:
+    with pytest.raises(CommandError) as refused:
+        vulndesk("advisory", "export", "EMISSARY-2", "--format", "csaf")
+    assert str(refused.value) == (
+        "EMISSARY-2: the CSAF 2.0 VEX record cannot be valid yet:\n"
+        "- the publisher's namespace '' is not an http(s) URL: give the publisher's web address\n"
+        "(give the publisher's address with --publisher-namespace URL)"
+    )
 
 
 def test_markdown_is_text() -> None:
