@@ -4,8 +4,8 @@ schema, or refused naming exactly what the report does not know yet."""
 import pytest
 from django.test import override_settings
 
-from tests.advisories.schemas import cve_errors, osv_errors
-from vulndesk.advisories import cve5, markdown, osv
+from tests.advisories.schemas import csaf_errors, cve_errors, osv_errors
+from vulndesk.advisories import csaf, cve5, markdown, osv
 from vulndesk.advisories.errors import IncompleteAdvisory
 from vulndesk.desk.demo import PROJECTS, load_demo
 from vulndesk.desk.models import Report
@@ -76,3 +76,23 @@ def test_every_demo_report_has_a_markdown_advisory() -> None:
         assert text.startswith(f"# {report.title}\n"), report.key
         if report.fixed_version:
             assert f"| < {report.fixed_version} | {report.fixed_version} |" in text, report.key
+
+
+PUBLISHER = csaf.Publisher("demo", "https://desk.example.org")
+
+
+@override_settings(BASE_URL="https://desk.example.org")
+def test_csaf_documents_of_demo_reports_are_valid_once_something_is_known_affected() -> None:
+    """A CVE ID is not needed: the advisory's own id names the vulnerability in VEX."""
+    valid = []
+    for report in demo_reports():
+        advisory = build_advisory(report)
+        problems = csaf.problems(advisory, PUBLISHER)
+        if report.affects.exists() or report.fixed_version:
+            assert problems == (), report.key
+            assert csaf_errors(csaf.render(advisory, PUBLISHER)) == [], report.key
+            valid.append(report.project.preset)
+        else:
+            assert [p.split(":")[0] for p in problems] == ["nothing affected is known"], report.key
+    # released, published and closed in each preset
+    assert sorted(valid) == sorted(spec.preset for spec in PROJECTS for _ in range(3))
