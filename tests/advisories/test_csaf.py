@@ -105,6 +105,13 @@ def test_an_unfixed_product_says_no_fix_is_available() -> None:
     ]
 
 
+def test_a_version_in_a_purl_is_percent_encoded() -> None:
+    listed = Affected("openedx-animals", ANIMALS, versions=("1.0+local build",))
+    [vendor] = render(replace(ADVISORY, affected=(listed,)))["product_tree"]["branches"]
+    helper = vendor["branches"][0]["branches"][0]["product"]["product_identification_helper"]
+    assert helper == {"purl": "pkg:pypi/openedx-animals@1.0+local%20build"}
+
+
 def test_the_project_itself_is_named_by_a_generic_range() -> None:
     project = Affected("Open edX", ranges=(Range(fixed="3.1.1"),), line="master")
     [vendor] = render(replace(ADVISORY, affected=(project,)))["product_tree"]["branches"]

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
 from vulndesk.advisories.cve5 import timestamp
 from vulndesk.advisories.cwe_names import CWE_VERSION, NAMES
@@ -250,7 +249,7 @@ class _Tree:
                 "product_id": product_id,
             }
             if category == "product_version" and product.purl:
-                purl = f"{product.purl}@{quote(name, safe='.+-_~')}"
+                purl = f"{product.purl}@{_percent_encoded(name)}"
                 full["product_identification_helper"] = {"purl": purl}
             self.products[product_id] = full
             product.leaves[product_id] = {"category": category, "name": name, "product": full}
@@ -304,6 +303,14 @@ def _constraints(bounds: Range) -> str:
     elif bounds.last_affected:
         found.append(f"<={bounds.last_affected}")
     return "|".join(found) or "*"
+
+
+def _percent_encoded(version: str) -> str:
+    """A version as a purl spells it: percent-encoded, by hand as the pure core keeps out urllib."""
+    return "".join(
+        char if re.match(r"[A-Za-z0-9.+_~-]", char) else "".join(f"%{b:02X}" for b in char.encode())
+        for char in version
+    )
 
 
 def _either(versions: list[str]) -> str:
