@@ -24,7 +24,8 @@ moments = st.datetimes(
 text = st.text(
     st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), min_size=1, max_size=40
 ).filter(str.strip)
-versions = st.from_regex(r"\A[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(rc[0-9])?\Z")
+# Valid in every ecosystem vulndesk checks: PEP 440 and semver alike (no leading zeros).
+versions = st.from_regex(r"\A(0|[1-9][0-9]{0,2})(\.(0|[1-9][0-9]{0,2})){2}(-rc\.[0-9])?\Z")
 commits = st.from_regex(r"\A[0-9a-f]{40}\Z")
 repos = st.from_regex(r"\Ahttps://github\.com/[a-z]{1,10}/[a-z-]{1,12}\Z")
 urls = st.from_regex(r"\Ahttps://[a-z]{1,12}\.example\.org/[a-z0-9/-]{0,20}\Z")
