@@ -20,6 +20,7 @@ VERBS = {
     "component": "add | list | rename | owners: a project's components and their owners",
     "backport": "plan | dry-run | execute | show | package | dependent: a fix's backports",
     "advisory": "export KEY --format osv|cve|md: a report's advisory on stdout",
+    "security-md": "PROJECT: the project's SECURITY.md, written from its policy, on stdout",
     "democode": "the demo login's current two-factor code",
 }
 # Commands that must work before `vulndesk init` has made the data directory.
@@ -38,6 +39,7 @@ NEEDS_DATABASE = {
     "component",
     "backport",
     "advisory",
+    "security-md",
     "democode",
 }
 NEEDS_NO_DATA_DIR = {"init", "policy", "help", "--help", "-h", "version", "--version"}
@@ -145,7 +147,9 @@ def main(argv: list[str] | None = None) -> None:
             problem = database_problem()
         if problem:
             sys.exit(f"vulndesk: {problem}")
-        execute_from_command_line(["vulndesk", *args])
+        # Verbs read best hyphenated; Django names a command after its module.
+        command = args[0].replace("-", "_") if args[0] in VERBS else args[0]
+        execute_from_command_line(["vulndesk", command, *args[1:]])
     except ImproperlyConfigured as exc:  # a bad VULNDESK_* value: the message says which
         sys.exit(f"vulndesk: {exc}")
     except BrokenPipeError:

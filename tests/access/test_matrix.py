@@ -125,6 +125,11 @@ def project_url(name: str, **extra: Callable[[World, str], Any]) -> Url:
     return url
 
 
+def public_project_url(name: str) -> Url:
+    """A project's public page: its policy, its advisories and their feeds."""
+    return lambda world, obj: reverse(name, kwargs={"project": world.projects[obj].slug})
+
+
 def notice_url(name: str) -> Url:
     return lambda world, obj: reverse(name, kwargs={"pk": world.notices[obj].pk})
 
@@ -468,6 +473,51 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint("notice-acknowledge", "POST", "k", notice_url("notice-acknowledge")),
     Endpoint("advisory-detail", "GET", "A", report_url("advisory-detail"), public=True),
     Endpoint(
+        "advisory-download",
+        "GET",
+        "A",
+        # Markdown is always offered; OSV and CVE records of this world's report could not be
+        # valid (no CVE ID), which tests/desk/test_public_advisories.py covers.
+        report_url("advisory-download", filename=lambda w, o: "advisory.md"),
+        public=True,
+    ),
+    Endpoint("advisory-osv-feed", "GET", "A", fixed("advisory-osv-feed"), lists=True, public=True),
+    Endpoint(
+        "advisory-atom-feed", "GET", "A", fixed("advisory-atom-feed"), lists=True, public=True
+    ),
+    Endpoint(
+        "project-osv-feed",
+        "GET",
+        "A",
+        public_project_url("project-osv-feed"),
+        lists=True,
+        public=True,
+    ),
+    Endpoint(
+        "project-atom-feed",
+        "GET",
+        "A",
+        public_project_url("project-atom-feed"),
+        lists=True,
+        public=True,
+    ),
+    Endpoint(
+        "project-security-policy",
+        "GET",
+        "A",
+        public_project_url("project-security-policy"),
+        lists=True,
+        public=True,
+    ),
+    Endpoint(
+        "project-security-md",
+        "GET",
+        "A",
+        public_project_url("project-security-md"),
+        lists=True,
+        public=True,
+    ),
+    Endpoint(
         "reporter-report",
         "GET",
         "r",
@@ -807,6 +857,8 @@ NOT_IN_MATRIX: dict[str, str] = {
     "api:openapi-view": "the API's documentation page, public; tests/api/test_docs.py",
     "how-to-report": "public: each project's open channels; tests/desk/test_channels.py",
     "security-txt": "public: the same channels for tools; tests/desk/test_channels.py",
+    "project-security-txt": "public: one project's channels for tools, a 404 while it has none"
+    " (as this world's projects); tests/desk/test_security_policy.py",
     "report-new": "public: the report form shows no report; tests/desk/test_report_form.py",
     "report-fix-team-accept": "the invitee's own answer; tests/desk/test_fix_team.py",
     "fix-team-accept-invite": "one invitee's mailed link; tests/desk/test_fix_team_mail.py",

@@ -27,6 +27,7 @@ VERBS = [
     "component",
     "backport",
     "advisory",
+    "security-md",
     "democode",
 ]
 

@@ -6,6 +6,7 @@ from vulndesk.desk.views import (
     backports,
     cvss,
     dashboard,
+    feeds,
     fix_repo,
     fix_team,
     intake,
@@ -15,6 +16,7 @@ from vulndesk.desk.views import (
     public,
     reporter,
     reports,
+    security_policy,
     team,
 )
 
@@ -58,7 +60,16 @@ urlpatterns = [
     path("notices/<int:pk>/", notices.notice_detail, name="notice-detail"),
     path("notices/<int:pk>/acknowledge/", notices.notice_acknowledge, name="notice-acknowledge"),
     path("advisories/", public.advisory_list, name="advisory-list"),
+    path("advisories/osv.json", public.osv_feed, name="advisory-osv-feed"),
+    path("advisories/atom.xml", feeds.AdvisoryFeed(), name="advisory-atom-feed"),
+    path("advisories/<slug:project>/osv.json", public.osv_feed, name="project-osv-feed"),
+    path("advisories/<slug:project>/atom.xml", feeds.AdvisoryFeed(), name="project-atom-feed"),
     path("advisories/<slug:project>/<int:number>/", public.advisory_detail, name="advisory-detail"),
+    path(
+        "advisories/<slug:project>/<int:number>/<str:filename>",
+        public.advisory_download,
+        name="advisory-download",
+    ),
     path("r/<str:token>/", reporter.reporter_report, name="reporter-report"),
     path("r/<str:token>/messages/", reporter.reporter_message_add, name="reporter-message-add"),
     path("r/<str:token>/credit/", reporter.reporter_credit, name="reporter-credit"),
@@ -68,7 +79,22 @@ urlpatterns = [
         name="reporter-private-handling",
     ),
     path("report/", intake.how_to_report, name="how-to-report"),
-    path(".well-known/security.txt", intake.security_txt, name="security-txt"),
+    path(".well-known/security.txt", security_policy.security_txt, name="security-txt"),
+    path(
+        "security/<slug:project>/",
+        security_policy.security_policy_page,
+        name="project-security-policy",
+    ),
+    path(
+        "security/<slug:project>/SECURITY.md",
+        security_policy.security_md,
+        name="project-security-md",
+    ),
+    path(
+        "security/<slug:project>/security.txt",
+        security_policy.project_security_txt,
+        name="project-security-txt",
+    ),
     path("report/<slug:project>/", intake.report_new, name="report-new"),
     path("reports/<slug:project>/<int:number>/", reports.report_detail, name="report-detail"),
     path(

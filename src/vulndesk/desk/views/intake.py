@@ -1,59 +1,30 @@
 """The public report form: anyone may report a vulnerability, no account needed."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from math import ceil
 
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from vulndesk.accounts.lockout import client_address
-from vulndesk.desk.models import IntakeChannels, Project
+from vulndesk.desk.models import Project
 from vulndesk.desk.report_form import ReportForm
 from vulndesk.desk.services.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 from vulndesk.desk.services.form_intake import file_form_report, retry_after
+from vulndesk.desk.services.security_policy import open_projects
 
 FORM = "desk/intake/report_form.html"
 # Every allowed file at its largest, plus the text fields' 1 MiB: anything larger is refused
 # before Django reads a byte of it.
 MAX_BODY = MAX_ATTACHMENTS * MAX_ATTACHMENT_BYTES + 2 * 1024 * 1024
-SECURITY_TXT_LIFETIME = timedelta(days=180)
 
 
 def how_to_report(request: HttpRequest) -> HttpResponse:
     """Every project's open channels, as its policy has them now (FOLIO-11, FOLIO-12)."""
-    return render(request, "desk/intake/how_to_report.html", {"projects": _open_projects()})
-
-
-def security_txt(request: HttpRequest) -> HttpResponse:
-    """RFC 9116's pointer to the same channels, for tools and researchers that look there first."""
-    now = timezone.now()
-    lines = []
-    for project, channels in _open_projects():
-        if channels.email:
-            lines.append(f"Contact: mailto:{channels.email}")
-        if channels.form:
-            lines.append(f"Contact: {request.build_absolute_uri(_form_url(project))}")
-    lines += [
-        # Regenerated on every request, so it never goes stale; a year is RFC 9116's ceiling.
-        f"Expires: {(now + SECURITY_TXT_LIFETIME).astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}",
-        f"Policy: {request.build_absolute_uri(reverse('how-to-report'))}",
-        f"Canonical: {request.build_absolute_uri(reverse('security-txt'))}",
-        "Preferred-Languages: en",
-    ]
-    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
-
-
-def _open_projects() -> list[tuple[Project, IntakeChannels]]:
-    projects = Project.objects.order_by("name")
-    return [(p, channels) for p in projects if (channels := p.intake_channels()).any]
-
-
-def _form_url(project: Project) -> str:
-    return reverse("report-new", kwargs={"project": project.slug})
+    return render(request, "desk/intake/how_to_report.html", {"projects": open_projects()})
 
 
 @never_cache
