@@ -190,6 +190,13 @@ class Report(models.Model):
         blank=True,
         validators=[RegexValidator(r"^CVE-\d{4}-\d{4,}$", "a CVE ID looks like CVE-2024-12345")],
     )
+    # What an advisory says beside the CVE ID, as imported or recorded: GHSA ids, CWE ids,
+    # credits other than the reporter's ({name, kind, contact}) and links ({url, kind}), in the
+    # advisory model's kinds (vulndesk.advisories.model).
+    aliases = models.JSONField(default=list, blank=True)
+    cwe_ids = models.JSONField(default=list, blank=True)
+    other_credits = models.JSONField(default=list, blank=True)
+    references = models.JSONField(default=list, blank=True)
     release_date = models.DateTimeField(null=True, blank=True)
     planned_merge_at = models.DateTimeField(
         null=True, blank=True, help_text="when the fix will be merged in public (OEDX-20)"

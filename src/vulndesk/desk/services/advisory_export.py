@@ -60,8 +60,9 @@ def build_advisory(report: Report) -> Advisory:
         details=report.description,
         modified=modified,
         published=report.published_at,
-        aliases=(report.cve_id,) if report.cve_id else (),
+        aliases=tuple(filter(None, (report.cve_id, *report.aliases))),
         severity=severity,
+        cwes=tuple(report.cwe_ids),
         affected=tuple(affected),
         credits=_credits(report),
         references=_references(report, backports.values()),
@@ -124,9 +125,12 @@ def _fallback(report: Report) -> list[Affected]:
 
 def _credits(report: Report) -> tuple[Credit, ...]:
     named = report.credit_kind in {CreditChoices.NAME, CreditChoices.HANDLE}
+    others = tuple(
+        Credit(c["name"], CreditKind(c["kind"]), tuple(c["contact"])) for c in report.other_credits
+    )
     if named and report.credit_name.strip():
-        return (Credit(report.credit_name.strip(), CreditKind.REPORTER),)
-    return ()
+        return (Credit(report.credit_name.strip(), CreditKind.REPORTER), *others)
+    return others
 
 
 def _references(report: Report, backports: Iterable[Backport]) -> tuple[Reference, ...]:
@@ -138,6 +142,7 @@ def _references(report: Report, backports: Iterable[Backport]) -> tuple[Referenc
         found.append(Reference(settings.BASE_URL + page, ReferenceKind.ADVISORY))
     if report.public_disclosure_url:
         found.append(Reference(report.public_disclosure_url, ReferenceKind.REPORT))
+    found += [Reference(r["url"], ReferenceKind(r["kind"])) for r in report.references]
     for backport in backports:
         repo = backport.package.repository.removesuffix(".git")
         if repo.startswith(COMMIT_PAGES):
