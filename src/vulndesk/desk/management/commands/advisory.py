@@ -6,9 +6,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from vulndesk.advisories import csaf, cve5, markdown, osv
-from vulndesk.advisories.errors import IncompleteAdvisory
-from vulndesk.desk.management.commands.report import find_report
+from vulndesk.advisories.errors import IncompleteAdvisory, InvalidRecord
+from vulndesk.advisories.parse import FORMATS as IMPORT_FORMATS
+from vulndesk.advisories.parse import parse
+from vulndesk.desk.management.commands.report import find_project, find_report, find_user
 from vulndesk.desk.services.advisory_export import AdvisoryDataError, build_advisory
+from vulndesk.desk.services.advisory_import import import_advisory
 
 FORMATS = ("osv", "cve", "csaf", "md")
 
@@ -16,7 +19,7 @@ FORMATS = ("osv", "cve", "csaf", "md")
 class Command(BaseCommand):
     help = (
         "Export a report's advisory: OSV 1.7 or CVE JSON 5.1 records, a CSAF 2.0 VEX document"
-        " or Markdown text."
+        " or Markdown text; import an OSV record or GitHub advisory as a published report."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -45,7 +48,18 @@ class Command(BaseCommand):
             help="the CSAF publisher's web address (default: VULNDESK_BASE_URL)",
         )
 
+        imports = verbs.add_parser("import", help="an OSV or GitHub advisory as a past report")
+        imports.add_argument("file", metavar="FILE", help="the record's JSON file")
+        imports.add_argument("--project", required=True, metavar="SLUG")
+        imports.add_argument(
+            "--format", choices=tuple(IMPORT_FORMATS), help="default: told by the record's fields"
+        )
+        imports.add_argument("--as", dest="actor", metavar="USERNAME", help="act as this user")
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["verb"] == "import":
+            self.do_import(options)
+            return
         report = find_report(options["key"])
         try:
             advisory = build_advisory(report)
@@ -71,3 +85,21 @@ class Command(BaseCommand):
                 hint = "\n(give the publisher's address with --publisher-namespace URL)"
             raise CommandError(f"{report.key}: {exc}{hint}") from None
         self.stdout.write(json.dumps(record, indent=2, ensure_ascii=False))
+
+    def do_import(self, options: dict[str, Any]) -> None:
+        project = find_project(options["project"])
+        actor = find_user(options["actor"]) if options["actor"] else None
+        try:
+            with open(options["file"], encoding="utf-8") as file:
+                data = json.load(file)
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise CommandError(f"{options['file']}: cannot read it as JSON: {exc}") from None
+        try:
+            parsed = parse(data, vendor=project.name, format_name=options["format"])
+            imported = import_advisory(project, parsed, actor=actor)
+        except InvalidRecord as exc:
+            raise CommandError(f"{options['file']}: {exc}\nnothing was imported") from None
+        report = imported.report
+        self.stdout.write(f"{parsed.source_id} imported as {report.key}, published")
+        for note in imported.not_kept:
+            self.stderr.write(f"not kept: {note}")
