@@ -106,7 +106,7 @@ def advisories(draw: st.DrawFn) -> Advisory:
         id=draw(st.from_regex(r"\A[A-Z]{2,10}-[1-9][0-9]{0,4}\Z")),
         vendor=draw(text),
         summary=draw(text),
-        details=draw(st.text(max_size=300)),
+        details=draw(st.text(max_size=300).map(lambda t: t.replace("\x00", ""))),
         modified=draw(moments),
         published=published,
         withdrawn=draw(st.one_of(st.none(), moments)),

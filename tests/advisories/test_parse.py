@@ -239,3 +239,15 @@ def test_osv_git_ranges_keep_their_commits() -> None:
         Range(fixed=FIX, repo="https://github.com/openedx/openedx-animals"),
     )
     assert parsed.advisory.affected[0].package == ANIMALS
+
+
+def test_a_nul_character_is_refused_where_it_stands() -> None:
+    record = osv.render(ADVISORY)
+    record["details"] = "before\x00after"
+    record["credits"][0]["contact"] = ["dana\x00"]
+    with pytest.raises(InvalidRecord) as refused:
+        parse(record, vendor="Vendor")
+    assert [p.split(":")[0] for p in refused.value.problems] == [
+        "$.details",
+        "$.credits[0].contact[0]",
+    ]

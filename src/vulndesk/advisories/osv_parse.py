@@ -61,6 +61,8 @@ def parse(data: object, *, vendor: str) -> Parsed:
     modified = read.timestamp(top, "modified", "$", required=True)
     published = read.timestamp(top, "published", "$")
     withdrawn = read.timestamp(top, "withdrawn", "$")
+    summary = read.string(top, "summary", "$")
+    details = read.string(top, "details", "$")
     aliases = _aliases(read, top, record_id)
     for key in ("related", "upstream"):
         for where, _ in read.strings(top, key, "$"):
@@ -99,8 +101,8 @@ def parse(data: object, *, vendor: str) -> Parsed:
             Advisory,
             id=own_id or record_id,
             vendor=vendor,
-            summary=read.string(top, "summary", "$"),
-            details=read.string(top, "details", "$"),
+            summary=summary,
+            details=details,
             modified=modified,
             published=published,
             withdrawn=withdrawn,

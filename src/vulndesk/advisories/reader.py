@@ -86,7 +86,7 @@ class Reader:
         if not isinstance(value, str):
             self.problem(f"{path}.{key}", f"expected a string, not {_kind(value)}")
             return ""
-        return value
+        return value if self._storable(f"{path}.{key}", value) else ""
 
     def array(self, data: dict[str, Any], key: str, path: str) -> list[tuple[str, Any]]:
         """The items of an array field (absent or null: none), each with its path."""
@@ -102,10 +102,18 @@ class Reader:
         found = []
         for where, item in self.array(data, key, path):
             if isinstance(item, str):
-                found.append((where, item))
+                if self._storable(where, item):
+                    found.append((where, item))
             else:
                 self.problem(where, f"expected a string, not {_kind(item)}")
         return found
+
+    def _storable(self, path: str, text: str) -> bool:
+        # Valid JSON, but PostgreSQL stores no NUL in text, and no advisory needs one.
+        if "\x00" in text:
+            self.problem(path, "contains a NUL character (\\u0000); remove it")
+            return False
+        return True
 
     def timestamp(
         self, data: dict[str, Any], key: str, path: str, *, required: bool = False
