@@ -33,6 +33,7 @@ from vulndesk.desk.models.report import (
     StateChoices,
 )
 from vulndesk.desk.models.reporter import ReporterLink, ReporterMessage
+from vulndesk.desk.models.revision import AdvisoryRevision
 from vulndesk.desk.models.team import (
     Ballot,
     Component,
@@ -47,6 +48,7 @@ from vulndesk.desk.models.team import (
 
 __all__ = [
     "EMBARGOED",
+    "AdvisoryRevision",
     "Affect",
     "AffectStatus",
     "AppendOnlyError",

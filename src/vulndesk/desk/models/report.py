@@ -245,6 +245,9 @@ class Report(models.Model):
     fix_ready_at = models.DateTimeField(null=True, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # A withdrawn advisory stays public, marked withdrawn: OSV consumers need the withdrawn record.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.TextField(blank=True)
 
     # Bumped by every service that changes the report, so an edit made on a stale page is refused.
     version = models.PositiveIntegerField(default=1)
