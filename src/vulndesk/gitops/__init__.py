@@ -20,6 +20,7 @@ from vulndesk.gitops.discovery import (
 from vulndesk.gitops.git import GitError
 from vulndesk.gitops.lock import WorkspaceBusy, workspace_lock
 from vulndesk.gitops.objects import list_files, read_blobs, refs
+from vulndesk.gitops.patches import patch_ids
 from vulndesk.gitops.remotes import RemoteError, check_remote, display_remote
 from vulndesk.gitops.repository import (
     Commit,
@@ -31,6 +32,7 @@ from vulndesk.gitops.repository import (
     has_commit,
     mirror,
 )
+from vulndesk.gitops.tags import remote_tags
 from vulndesk.gitops.testrun import TestOutcome, run_tests
 from vulndesk.gitops.workspace import workspace
 
@@ -63,8 +65,10 @@ __all__ = [
     "list_files",
     "mirror",
     "package_facts",
+    "patch_ids",
     "read_blobs",
     "refs",
+    "remote_tags",
     "run_tests",
     "workspace",
     "workspace_lock",
