@@ -15,7 +15,6 @@ from vulndesk.advisories.model import (
     CVE_ID,
     CWE_ID,
     GHSA_ID,
-    Advisory,
     Affected,
     Credit,
     CreditKind,
@@ -26,7 +25,7 @@ from vulndesk.advisories.model import (
     ReferenceKind,
 )
 from vulndesk.advisories.ranges import parse_range
-from vulndesk.advisories.reader import Parsed, Reader
+from vulndesk.advisories.reader import Parsed, Reader, finish
 
 FORMAT = "GitHub advisory"
 TOP = frozenset(
@@ -89,13 +88,11 @@ def parse(data: object, *, vendor: str) -> Parsed:
         if (credit := _credit(read, entry, where)) is not None
     ]
     references = _references(read, top)
-    read.check()
-    unique: dict[Affected, str] = {}
-    for where, item in affected:
-        unique.setdefault(item, where)
-    advisory = read.build(
-        "$",
-        Advisory,
+    return finish(
+        read,
+        ghsa_id,
+        affected,
+        merge_repeats=True,
         id=ghsa_id,
         vendor=vendor,
         summary=summary,
@@ -106,16 +103,8 @@ def parse(data: object, *, vendor: str) -> Parsed:
         aliases=(ghsa_id, cve_id) if cve_id else (ghsa_id,),
         severity=tuple(severity),
         cwes=tuple(cwes),
-        affected=tuple(unique),
         credits=tuple(credits),
         references=tuple(references),
-    )
-    return Parsed(
-        advisory=read.done(advisory),
-        format_name=FORMAT,
-        source_id=ghsa_id,
-        affected_paths=tuple(unique.values()),
-        not_kept=tuple(read.not_kept),
     )
 
 

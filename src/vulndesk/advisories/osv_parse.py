@@ -14,7 +14,6 @@ from vulndesk.advisories.model import (
     CVE_ID,
     CWE_ID,
     GHSA_ID,
-    Advisory,
     Affected,
     Credit,
     CreditKind,
@@ -25,7 +24,7 @@ from vulndesk.advisories.model import (
     ReferenceKind,
 )
 from vulndesk.advisories.osv import ECOSYSTEM, ID_PREFIX, REFERENCE_TYPES, SEMVER
-from vulndesk.advisories.reader import Parsed, Reader
+from vulndesk.advisories.reader import Parsed, Reader, finish
 
 FORMAT = "OSV"
 TOP = frozenset(
@@ -91,35 +90,23 @@ def parse(data: object, *, vendor: str) -> Parsed:
         for where, entry in read.array(top, "credits", "$")
         if (credit := _credit(read, entry, where)) is not None
     ]
-    read.check()
-    unique: dict[Affected, str] = {}  # the first path of each distinct entry
-    for where, item in affected:
-        unique.setdefault(item, where)
-    advisory = read.done(
-        read.build(
-            "$",
-            Advisory,
-            id=own_id or record_id,
-            vendor=vendor,
-            summary=summary,
-            details=details,
-            modified=modified,
-            published=published,
-            withdrawn=withdrawn,
-            aliases=tuple(aliases),
-            severity=tuple(severity),
-            cwes=tuple(cwes),
-            affected=tuple(item for _, item in affected),
-            credits=tuple(credits),
-            references=tuple(references),
-        )
-    )
-    return Parsed(
-        advisory=advisory,
-        format_name=FORMAT,
-        source_id=record_id,
-        affected_paths=tuple(unique[item] for item in advisory.affected),
-        not_kept=tuple(read.not_kept),
+    return finish(
+        read,
+        record_id,
+        affected,
+        merge_repeats=False,
+        id=own_id or record_id,
+        vendor=vendor,
+        summary=summary,
+        details=details,
+        modified=modified,
+        published=published,
+        withdrawn=withdrawn,
+        aliases=tuple(aliases),
+        severity=tuple(severity),
+        cwes=tuple(cwes),
+        credits=tuple(credits),
+        references=tuple(references),
     )
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from vulndesk.advisories.errors import InvalidRecord
-from vulndesk.advisories.model import Advisory
+from vulndesk.advisories.model import Advisory, Affected
 from vulndesk.versions.ecosystems import parse_version
 from vulndesk.versions.plan import Ecosystem
 
@@ -155,6 +155,33 @@ class Reader:
                 self.problem(path, str(exc))
                 return False
         return True
+
+
+def finish(
+    read: Reader,
+    source_id: str,
+    affected: list[tuple[str, Affected]],
+    *,
+    merge_repeats: bool,
+    **fields: Any,
+) -> Parsed:
+    """The advisory the record states once nothing is wrong, `affected` given with the JSON
+    path of each entry. An entry stated twice is kept once, at its first path, where
+    `merge_repeats`; otherwise the advisory value refuses it, as OSV's schema does.
+    """
+    read.check()
+    first: dict[Affected, str] = {}
+    for where, item in affected:
+        first.setdefault(item, where)
+    entries = tuple(first) if merge_repeats else tuple(item for _, item in affected)
+    advisory = read.done(read.build("$", Advisory, affected=entries, **fields))
+    return Parsed(
+        advisory=advisory,
+        format_name=read.format_name,
+        source_id=source_id,
+        affected_paths=tuple(first[item] for item in advisory.affected),
+        not_kept=tuple(read.not_kept),
+    )
 
 
 def _kind(value: object) -> str:
