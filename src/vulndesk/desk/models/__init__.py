@@ -11,7 +11,7 @@ from vulndesk.desk.models.backport import (
 from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
 from vulndesk.desk.models.distributor import Distributor, DistributorNotice
-from vulndesk.desk.models.fix import FixBranch, Review, TestRun
+from vulndesk.desk.models.fix import FixBranch, FixFreeze, Review, TestRun
 from vulndesk.desk.models.message import InboundMessage, ReplyAddress
 from vulndesk.desk.models.project import IntakeChannels, Project, ReleaseLine, ReleaseLineStatus
 from vulndesk.desk.models.report import (
@@ -74,6 +74,7 @@ __all__ = [
     "DomainChoices",
     "EvidenceChoices",
     "FixBranch",
+    "FixFreeze",
     "FixLeadRotation",
     "FixTeamMember",
     "FormSubmission",

@@ -83,3 +83,28 @@ class Review(models.Model):
     def __str__(self) -> str:
         verdict = "approved" if self.approved else "changes requested"
         return f"{self.reviewer} {verdict} {self.sha[:12]}"
+
+
+class FixFreeze(models.Model):
+    """The fix as reviewed and sent to distributors: each target branch, its tip then and the
+    patch-id of every fix commit for it (EMI-42, KAR-41). Release day compares what landed with
+    the latest freeze; a new one replaces it, and the audit log keeps every one."""
+
+    report = models.ForeignKey("desk.Report", on_delete=models.CASCADE, related_name="fix_freezes")
+    frozen_at = models.DateTimeField(default=timezone.now)
+    frozen_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # [{"branch": "release-1.13", "base": sha, "fix_branches": [names],
+    #   "commits": [{"sha", "subject", "patch_id"}, ...] oldest first}, ...]
+    branches = models.JSONField(default=list)
+    # The latest check of what landed: {"repository", "branches": [{"branch", "landed",
+    # "findings", "problem"}], "problems": [sentences]}; empty until checked.
+    check_result = models.JSONField(default=dict, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        get_latest_by = ("frozen_at", "pk")
+
+    def __str__(self) -> str:
+        return f"fix of report {self.report_id} frozen at {self.frozen_at:%Y-%m-%d %H:%M}"
