@@ -12,6 +12,7 @@ from tests.cli.helpers import vulndesk
 from tests.desk.cast import Cast, make_cast, publish
 from vulndesk.desk.models import Affect, AffectStatus, ReleaseLine
 from vulndesk.desk.models import Package as PackageRow
+from vulndesk.desk.services.public_advisories import FILENAMES, download
 
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)
 ORG = "8254265b-2729-46b6-b9e3-3dfca2d5bfca"
@@ -137,3 +138,23 @@ def test_a_record_that_cannot_be_valid_yet_says_what_is_missing() -> None:
 def test_a_cve_record_without_a_cna_says_how_to_name_it() -> None:
     with pytest.raises(CommandError, match="--cna-org-id UUID or VULNDESK_CNA_ORG_ID"):
         vulndesk("advisory", "export", "EMISSARY-2", "--format", "cve")
+
+
+@override_settings(CNA_ORG_ID=ORG, BASE_URL="https://desk.example.org")
+def test_every_format_is_named_by_the_one_table_and_prints_what_its_download_offers(
+    published: Cast,
+) -> None:
+    """`--format` takes the names of public_advisories.FORMATS, and each prints the same text
+    as that format's download of the published advisory: one way to render each."""
+    assert tuple(FILENAMES) == ("osv", "cve", "csaf", "md")
+    for name, filename in FILENAMES.items():
+        offered = download(published.crash, filename)
+        assert offered is not None
+        assert offered.problems == (), name
+        assert vulndesk("advisory", "export", "EMISSARY-2", "--format", name) == offered.body
+
+
+def test_a_format_the_table_lacks_is_refused_naming_those_it_has() -> None:
+    with pytest.raises(CommandError) as refused:
+        vulndesk("advisory", "export", "EMISSARY-2", "--format", "json")
+    assert "invalid choice: 'json' (choose from 'osv', 'cve', 'csaf', 'md')" in str(refused.value)

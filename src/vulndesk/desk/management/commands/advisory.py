@@ -5,15 +5,14 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from vulndesk.advisories import csaf, cve5, markdown, osv
+from vulndesk.advisories import cve5
 from vulndesk.advisories.errors import IncompleteAdvisory, InvalidRecord
 from vulndesk.advisories.parse import FORMATS as IMPORT_FORMATS
 from vulndesk.advisories.parse import parse
 from vulndesk.desk.management.commands.report import find_project, find_report, find_user
 from vulndesk.desk.services.advisory_export import AdvisoryDataError, build_advisory
 from vulndesk.desk.services.advisory_import import import_advisory
-
-FORMATS = ("osv", "cve", "csaf", "md")
+from vulndesk.desk.services.public_advisories import FILENAMES, FORMATS, Issuer
 
 
 class Command(BaseCommand):
@@ -26,7 +25,7 @@ class Command(BaseCommand):
         verbs = parser.add_subparsers(dest="verb", required=True)
         export = verbs.add_parser("export", help="print the advisory of a report to stdout")
         export.add_argument("key", metavar="KEY", help="the report, e.g. EMISSARY-12")
-        export.add_argument("--format", choices=FORMATS, default="osv")
+        export.add_argument("--format", choices=tuple(FILENAMES), default="osv")
         export.add_argument(
             "--cna-org-id",
             default=settings.CNA_ORG_ID,
@@ -61,20 +60,14 @@ class Command(BaseCommand):
             self.do_import(options)
             return
         report = find_report(options["key"])
+        chosen = FORMATS[FILENAMES[options["format"]]]
+        issuer = Issuer(
+            cve5.Cna(options["cna_org_id"], options["cna_short_name"]),
+            options["publisher_name"],
+            options["publisher_namespace"],
+        )
         try:
-            advisory = build_advisory(report)
-            if options["format"] == "md":
-                self.stdout.write(markdown.render(advisory), ending="")
-                return
-            if options["format"] == "osv":
-                record = osv.render(advisory)
-            elif options["format"] == "csaf":
-                name = options["publisher_name"] or advisory.vendor
-                publisher = csaf.Publisher(name, options["publisher_namespace"])
-                record = csaf.render(advisory, publisher)
-            else:
-                cna = cve5.Cna(options["cna_org_id"], options["cna_short_name"])
-                record = cve5.render(advisory, cna)
+            text = chosen.render(build_advisory(report), issuer)
         except AdvisoryDataError as exc:
             raise CommandError(f"{report.key}: {exc}") from None
         except IncompleteAdvisory as exc:
@@ -84,7 +77,7 @@ class Command(BaseCommand):
             if options["format"] == "csaf" and not options["publisher_namespace"]:
                 hint = "\n(give the publisher's address with --publisher-namespace URL)"
             raise CommandError(f"{report.key}: {exc}{hint}") from None
-        self.stdout.write(json.dumps(record, indent=2, ensure_ascii=False))
+        self.stdout.write(text, ending="")
 
     def do_import(self, options: dict[str, Any]) -> None:
         project = find_project(options["project"])
