@@ -246,6 +246,9 @@ class Distributors(Section):
     enabled: bool
     list_name: str | None = None
     membership: Literal["application", "invitation"] | None = None
+    # Whether the members' names are public (a page per project lists them); None: the document
+    # does not say, and nothing is published until the project decides.
+    publish_members: bool | None = None
     requires_cve: bool = False
     advance_notice: Step | None = None
     release_notice: Step | None = None
@@ -312,6 +315,14 @@ class FixReview(Section):
     reviewers: Literal["maintainers", "security_team"] = "maintainers"
 
 
+class ReleaseIntegrity(Section):
+    """Whether the fix must be frozen (its commits' patch-ids recorded as sent to distributors)
+    before it is released, so that release day can check nothing changed (EMI-42, KAR-41). A
+    frozen fix is checked whatever this says."""
+
+    frozen_fix_required: bool = False
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -329,6 +340,7 @@ class Policy(BaseModel):
     supported_releases: SupportedReleases
     disclosure_levels: list[DisclosureLevelDefinition] = []
     fix_review: FixReview = FixReview()
+    release_integrity: ReleaseIntegrity = ReleaseIntegrity()
 
     def deadline_rules(self, *, cve_assigned: bool = True) -> list[DeadlineRule]:
         """Every dated obligation this policy sets for a report, in the document's order.
@@ -337,6 +349,12 @@ class Policy(BaseModel):
         without one gets no such deadline.
         """
         advisory = self.timeline.advisory
+        named = self.steps(cve_assigned=cve_assigned)
+        rules = (step.deadline_rule(name, advisory=advisory) for name, step in named)
+        return [rule for rule in rules if rule is not None]
+
+    def steps(self, *, cve_assigned: bool = True) -> list[tuple[str, Step]]:
+        """The timeline's steps and the distributor notices owed, by deadline name."""
         named = list(self.timeline.steps.items())
         distributors = self.distributors
         if distributors.enabled:
@@ -351,8 +369,7 @@ class Policy(BaseModel):
                 )
                 if step is not None
             ]
-        rules = (step.deadline_rule(name, advisory=advisory) for name, step in named)
-        return [rule for rule in rules if rule is not None]
+        return named
 
 
 def preset_names() -> list[str]:
