@@ -1,6 +1,7 @@
 import sys
 from argparse import ArgumentParser, ArgumentTypeError
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -15,6 +16,7 @@ from vulndesk.desk.management.output import human, print_json, print_table
 from vulndesk.desk.models import Component, DisclosureLevelChoices, Project, Report, StateChoices
 from vulndesk.desk.services import components, fix_team, reports, schedule
 from vulndesk.desk.services.fix_lead import assign_fix_lead
+from vulndesk.desk.services.retrospective import retrospective_markdown
 from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import TransitionError
 from vulndesk.process.severity import CvssError
@@ -23,7 +25,7 @@ from vulndesk.process.severity import CvssError
 class Command(BaseCommand):
     help = (
         "Work with reports: new, list, show, transition, score, schedule, fixed, lead, invite, "
-        "component, fix-exception."
+        "component, fix-exception, retrospective."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -96,6 +98,18 @@ class Command(BaseCommand):
         )
         exception.add_argument("key")
         exception.add_argument("--reason", required=True, help="e.g. active exploitation")
+        retro = verbs.add_parser(
+            "retrospective", help="print the blameless retrospective as Markdown (EMI-46/48)"
+        )
+        retro.add_argument("key")
+        retro.add_argument("--out", metavar="FILE", help="write it to FILE instead")
+        retro.add_argument(
+            "--introduced-by",
+            action="append",
+            default=[],
+            metavar="SHA",
+            help="a commit that introduced the issue; repeat for several",
+        )
         verbs_with_output = (
             new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public, lead,
             invite, part, exception,
@@ -108,6 +122,9 @@ class Command(BaseCommand):
         verb = options["verb"]
         if verb == "list":
             self.list(options)
+            return
+        if verb == "retrospective":
+            self.retrospective(options)
             return
         try:
             report = self.new(options, actor) if verb == "new" else find_report(options["key"])
@@ -181,6 +198,21 @@ class Command(BaseCommand):
             public_disclosure_url=public_url,
             actor=actor,
         )
+
+    def retrospective(self, options: dict[str, Any]) -> None:
+        report = find_report(options["key"])
+        try:
+            text = retrospective_markdown(report, introduced_by=options["introduced_by"])
+        except ValueError as exc:
+            raise CommandError(f"--introduced-by: {exc}") from exc
+        if not options["out"]:
+            self.stdout.write(text, ending="")
+            return
+        try:
+            Path(options["out"]).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"cannot write {options['out']}: {exc.strerror}") from exc
+        self.stdout.write(f"retrospective of {report.key} written to {options['out']}")
 
     def list(self, options: dict[str, Any]) -> None:
         found = Report.objects.select_related("project").order_by("-received_at", "-pk")
