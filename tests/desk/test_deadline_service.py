@@ -288,8 +288,8 @@ def test_emi_46_a_release_date_opens_the_retrospective_window(
     # RULES.md: for RD = 2024-03-22 the retrospective is due 2024-03-23 to 2024-03-25.
     assert (retro.opens_at, retro.due_at) == (release_date + DAY, release_date + 3 * DAY)
 
-    moved = release_date + 2 * DAY
-    schedule_release(report, moved, reason="the reporter asked for two more days", actor=alice)
+    moved = release_date - 2 * DAY  # later would break EMI-40's 21 days
+    schedule_release(report, moved, reason="the fix is ready two days early", actor=alice)
     retro = rows(report)["retrospective_sent"]
     assert (retro.opens_at, retro.due_at) == (moved + DAY, moved + 3 * DAY)
 

@@ -342,9 +342,16 @@ def walk(report: Report, target: State, user: User, *, duplicate_of: Report | No
         elif state is State.FIX_READY:
             approve_demo_fix(report, user)
         elif state is State.SCHEDULED:
-            release = now + timedelta(days=5) if target is State.SCHEDULED else now
+            # A report still waiting gets the earliest date its policy allows; one walked on to
+            # its release is released at once, past the notice lead times, on the record.
+            proposal = schedule.propose_release_date(report)
+            waits = target is State.SCHEDULED and proposal.feasible
             report = schedule.schedule_release(
-                report, release, reason="agreed with the Fix Team", actor=user
+                report,
+                proposal.at if waits else now,
+                reason="agreed with the Fix Team" if waits else "demo: released at once",
+                actor=user,
+                override=not waits,
             )
         elif state is State.RELEASED:
             record_demo_affect(report, user)

@@ -3,18 +3,22 @@ public disclosure."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from vulndesk.desk.access import can_triage
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.reports import check_fields, lock_report
 from vulndesk.notify.outbox import queue_already_public_alert
 from vulndesk.process.lifecycle import DisclosureLevel
+from vulndesk.process.release_date import Problem, Proposal, ReleaseDatePlanner
 from vulndesk.process.release_lines import Case
 
 if TYPE_CHECKING:
@@ -30,10 +34,12 @@ def _record(
     expected_version: int | None,
     reason: str = "",
     refuse: Callable[[Report], str | None] = lambda locked: None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Report:
     """Set `fields`, audit the change with the values they replace, and redate the deadlines.
 
     `refuse` looks at the report as locked and says why the change may not happen, if it may not.
+    `extra` is more audit data, read after `refuse` has run (which may fill it in).
     """
     with transaction.atomic():
         locked = lock_report(report, expected_version)
@@ -48,9 +54,88 @@ def _record(
         data: dict[str, Any] = {**fields, "previous": previous}
         if reason:
             data["reason"] = reason
+        data.update(extra or {})
         deadlines.refresh(locked)
         audit.record(action, actor=actor, report=locked, data=data)
     return locked
+
+
+class ReleaseDateRefused(ValueError):
+    """A Release Date that breaks the policy; `problems` names each rule and how to meet it."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {problem.message}" for problem in problems)
+        super().__init__(
+            f"the Release Date breaks the policy:\n{lines}\n"
+            "choose a date that meets every rule, or override them with a reason"
+        )
+
+
+def release_planner(report: Report, *, now: datetime | None = None) -> ReleaseDatePlanner:
+    """The rules on the report's Release Date, from its policy, deadlines and notices sent."""
+    rows = {row.name: row for row in report.deadlines.prefetch_related("pauses")}
+    facts = deadlines.report_facts(report, rows)
+    met = dict(facts.met)
+    # The first notice to distributors is the advance notice (KAR-33), whether or not anyone
+    # ticked its deadline.
+    first_notice = (
+        report.distributor_notices.order_by("sent_at").values_list("sent_at", flat=True).first()
+    )
+    if first_notice is not None:
+        met.setdefault("distributor_advance_notice", first_notice)
+    return ReleaseDatePlanner(
+        report.project.policy(),
+        replace(facts, met=met),
+        now or timezone.now(),
+        cve_assigned=bool(report.cve_id),
+    )
+
+
+def propose_release_date(report: Report, *, now: datetime | None = None) -> Proposal:
+    """The earliest Release Date every rule allows, the rules that set it, and any conflict."""
+    return release_planner(report, now=now).propose()
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An organisation told of the report already, who must hear that its date moved."""
+
+    distributor: str  # slug
+    name: str
+    email: str
+    notices: tuple[int, ...]
+    last_sent_at: datetime
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "distributor": self.distributor,
+            "name": self.name,
+            "email": self.email,
+            "notices": list(self.notices),
+            "last_sent_at": self.last_sent_at.isoformat(),
+        }
+
+
+def people_to_retell(report: Report) -> list[Recipient]:
+    """Everyone told of the report's Release Date so far: each organisation sent a notice.
+
+    A moved date must reach them again; the announcement outbox sends that, and this is the one
+    place that says who they are.
+    """
+    told: dict[int, list[Any]] = {}
+    for notice in report.distributor_notices.select_related("distributor").order_by("sent_at"):
+        told.setdefault(notice.distributor_id, []).append(notice)
+    return [
+        Recipient(
+            distributor=notices[0].distributor.slug,
+            name=notices[0].distributor.name,
+            email=notices[0].distributor.email,
+            notices=tuple(notice.pk for notice in notices),
+            last_sent_at=notices[-1].sent_at,
+        )
+        for notices in sorted(told.values(), key=lambda found: found[0].distributor.name)
+    ]
 
 
 def schedule_release(
@@ -60,14 +145,36 @@ def schedule_release(
     reason: str,
     actor: User | None,
     expected_version: int | None = None,
+    override: bool = False,
 ) -> Report:
-    """Set or move the Release Date; every move says why (EMI-13)."""
+    """Set or move the Release Date; every move says why (EMI-13).
+
+    A date that breaks the policy is refused with each rule it breaks, unless `override`: the
+    Fix Lead or the security team may deviate, and the reason and the rules broken are audited.
+    Moving a date records who was told the old one, to be told again.
+    """
     if not reason.strip():
         raise ValueError("say why the Release Date is set or moved: the reason is audited")
+    if override and actor is not None and not can_triage(actor, report):
+        raise PermissionDenied("only the Fix Lead or the security team may override the policy")
+    extra: dict[str, Any] = {}
+
+    def breaks_policy(locked: Report) -> str | None:
+        problems = release_planner(locked).check(release_date)
+        if problems and not override:
+            raise ReleaseDateRefused(problems)
+        if problems:
+            extra["overridden"] = [problem.message for problem in problems]
+        moved = locked.release_date is not None and locked.release_date != release_date
+        if moved and (retell := people_to_retell(locked)):
+            extra["retell"] = [recipient.as_data() for recipient in retell]
+        return None
+
     fields = {"release_date": release_date}
     return _record(
         report, "report.release_date_set", fields,
         actor=actor, expected_version=expected_version, reason=reason.strip(),
+        refuse=breaks_policy, extra=extra,
     )  # fmt: skip
 
 
