@@ -13,6 +13,7 @@ after now; a notice sent already holds it from when it was sent.
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from vulndesk.process.calendar import BusinessCalendar, require_aware
 from vulndesk.process.deadlines import ReportFacts, compute_deadlines
@@ -72,6 +73,21 @@ class Proposal:
     @property
     def feasible(self) -> bool:
         return not self.conflicts
+
+    def as_data(self) -> dict[str, Any]:
+        """Plain data for JSON: the CLI's --json and the API say the same."""
+        return {
+            "release_date": self.at.isoformat(),
+            "feasible": self.feasible,
+            "reasons": [
+                {"rule": r.name, "rule_ids": list(r.rule_ids), "quote": r.quote, "text": r.text}
+                for r in self.reasons
+            ],
+            "conflicts": [
+                {"rule": c.name, "rule_ids": list(c.rule_ids), "message": c.message}
+                for c in self.conflicts
+            ],
+        }
 
 
 def ids(rule_ids: tuple[str, ...]) -> str:

@@ -21,11 +21,13 @@ from vulndesk.desk.services.transitions import transition
 from vulndesk.process.lifecycle import TransitionError
 from vulndesk.process.severity import CvssError
 
+OVERRIDE_HELP = "set it even where it breaks the policy; the reason and the rules are audited"
+
 
 class Command(BaseCommand):
     help = (
         "Work with reports: new, list, show, transition, score, schedule, fixed, lead, invite, "
-        "component, fix-exception, retrospective."
+        "component, fix-exception, release-date, retrospective."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -55,6 +57,19 @@ class Command(BaseCommand):
         schedule.add_argument("key")
         schedule.add_argument("release_date", type=aware_datetime, help="ISO 8601, UTC if no zone")
         schedule.add_argument("--reason", required=True, help="why (EMI-13)")
+        schedule.add_argument("--override", action="store_true", help=OVERRIDE_HELP)
+        release = verbs.add_parser(
+            "release-date", help="propose the earliest Release Date the policy allows, or set one"
+        )
+        release.add_argument("key")
+        release.add_argument(
+            "release_date", nargs="?", type=aware_datetime, help="ISO 8601, UTC if no zone"
+        )
+        release.add_argument(
+            "--propose", action="store_true", help="print the proposed date and the rules behind it"
+        )
+        release.add_argument("--reason", default="", help="why it is set or moved (EMI-13)")
+        release.add_argument("--override", action="store_true", help=OVERRIDE_HELP)
         fixed = verbs.add_parser("fixed", help="record the release that ships the fix (FOLIO-34)")
         fixed.add_argument("key")
         fixed.add_argument("version", help="e.g. 1.13.10")
@@ -112,7 +127,7 @@ class Command(BaseCommand):
         )
         verbs_with_output = (
             new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public, lead,
-            invite, part, exception,
+            invite, part, exception, release,
         )  # fmt: skip
         for sub in verbs_with_output:
             sub.add_argument("--json", action="store_true", help="print JSON")
@@ -132,9 +147,18 @@ class Command(BaseCommand):
                 report = transition(report, options["state"], actor=actor, reason=options["reason"])
             elif verb == "score":
                 report = reports.score_report(report, options["vector"], actor=actor)
-            elif verb == "schedule":
+            elif verb == "release-date" and options["propose"]:
+                self.propose(report, options)
+                return
+            elif verb in ("schedule", "release-date"):
+                if options["release_date"] is None:
+                    raise CommandError("give the Release Date (ISO 8601), or --propose")
                 report = schedule.schedule_release(
-                    report, options["release_date"], reason=options["reason"], actor=actor
+                    report,
+                    options["release_date"],
+                    reason=options["reason"],
+                    actor=actor,
+                    override=options["override"],
                 )
             elif verb == "fixed":
                 released_at = options["released_at"] or timezone.now()
@@ -180,6 +204,24 @@ class Command(BaseCommand):
         except (TransitionError, CvssError, ValueError, PermissionDenied) as exc:
             raise CommandError(str(exc)) from exc
         print_report(self.stdout, report, as_json=options["json"])
+
+    def propose(self, report: Report, options: dict[str, Any]) -> None:
+        proposal = schedule.propose_release_date(report)
+        if options["json"]:
+            print_json(self.stdout, {"key": report.key, **proposal.as_data()})
+            return
+        self.stdout.write(
+            f"proposed Release Date of {report.key}: {proposal.at:%Y-%m-%d %H:%M} UTC"
+        )
+        self.stdout.write("why:")
+        for reason in proposal.reasons:
+            self.stdout.write(f"  - {reason.text}")
+            if reason.quote:
+                self.stdout.write(f'    "{reason.quote}"')
+        if proposal.conflicts:
+            self.stdout.write("no date meets every rule:")
+            for conflict in proposal.conflicts:
+                self.stdout.write(f"  - {conflict.message}")
 
     def new(self, options: dict[str, Any], actor: User | None) -> Report:
         project = find_project(options["project"])
