@@ -194,9 +194,10 @@ def test_audit_actions_read_as_sentences() -> None:
     assert describe("project.testing_configured", {}) == "project: testing configured"
 
 
-def test_a_commit_must_be_a_sha() -> None:
+def test_a_commit_must_be_a_sha_and_reads_in_lower_case() -> None:
     with pytest.raises(ValueError, match="'main' is not a commit id"):
         Commit("main")
+    assert Commit("ABCDEF0").sha == "abcdef0"
 
 
 def test_it_is_deterministic() -> None:

@@ -83,11 +83,13 @@ class Commit:
     where: str = ""  # the branch or package it is on, where known
 
     def __post_init__(self) -> None:
-        if not SHA.fullmatch(self.sha):
+        if not SHA.fullmatch(self.sha.lower()):
             raise ValueError(
-                f"{self.sha!r} is not a commit id: give its hexadecimal SHA in lower case, "
-                "7 to 64 characters, e.g. 3f2a9c1"
+                f"{self.sha!r} is not a commit id: give its hexadecimal SHA, 7 to 64 "
+                "characters, e.g. 3f2a9c1"
             )
+        # One spelling, so the same commit given twice reads the same.
+        object.__setattr__(self, "sha", self.sha.lower())
 
 
 @dataclass(frozen=True)
