@@ -1,15 +1,33 @@
 from __future__ import annotations
 
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from vulndesk.desk.models import Report, ReporterMessage
 
 # The deadline a sent acknowledgement meets, where the project's policy sets one.
 ACKNOWLEDGEMENT_DEADLINE = "acknowledged"
 
+# Retries wait 2, 4, 8 … minutes; after the last the row keeps its error for the team to see.
+MAX_ATTEMPTS = 8
+
+
+def claim_lease() -> timedelta:
+    """How long a claim stands before another worker may take the message over.
+
+    Longer than one send can take (the SMTP or webhook timeout, twice for connect and reply),
+    so a live worker's claim is never taken while it is still talking to the server.
+    """
+    return timedelta(seconds=2 * settings.EMAIL_TIMEOUT + 60)
+
 
 class OutboundEmail(models.Model):
-    """One message vulndesk owes someone. The request writes the row; the worker sends it."""
+    """One message vulndesk owes someone, by email or webhook. The request (or transition)
+    writes the row; the worker sends it at `send_after`."""
 
     class Kind(models.TextChoices):
         ACKNOWLEDGEMENT = "acknowledgement", "acknowledgement"
@@ -19,10 +37,33 @@ class OutboundEmail(models.Model):
         ALREADY_PUBLIC_ALERT = "already_public_alert", "already-public alert"
         # An invitation to a report's Fix Team; a report sends one per invitee.
         FIX_TEAM_INVITATION = "fix_team_invitation", "Fix Team invitation"
+        # Announcements (issue 8): each kind a seed document names.
+        FORTHCOMING_FIX = "forthcoming_fix", "forthcoming-fix notice"  # EMI-37, VIT-21
+        DISTRIBUTOR_NOTICE = "distributor_notice", "distributor advance notice"  # KAR-33
+        DISTRIBUTOR_24H_NOTICE = "distributor_24h_notice", "24-hour notice"  # KAR-43
+        PRE_MERGE_NOTICE = "pre_merge_notice", "pre-merge notice"  # OEDX-20
+        RELEASE = "release", "release announcement"  # EMI-44, VIT-25, KAR-44
+        COURTESY_NOTICE = "courtesy_notice", "courtesy notice (main-only fix)"  # VIT-11
+        UNSUPPORTED_NOTICE = "unsupported_notice", "notice for unsupported releases"  # VIT-13
+        RETROSPECTIVE = "retrospective", "retrospective"  # EMI-48
+
+    class Audience(models.TextChoices):
+        ANNOUNCE_LIST = "announce_list", "announce list"
+        DISTRIBUTORS = "distributors", "distributors"
+        TEAM = "team", "team"
+        REPORTER = "reporter", "reporter"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "email"
+        # A Slack-compatible webhook: `{"text": …}` POSTed to `url`.
+        WEBHOOK = "webhook", "webhook"
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="outbound_emails")
     kind = models.CharField(max_length=40, choices=Kind.choices)
-    to = models.EmailField()
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    to = models.EmailField(blank=True)
+    url = models.URLField(max_length=2000, blank=True, help_text="where a webhook is POSTed")
     subject = models.CharField(max_length=300)
     body = models.TextField()
     # Where the recipient's answer goes: a reply address threads it onto the report.
@@ -31,22 +72,58 @@ class OutboundEmail(models.Model):
     message = models.OneToOneField(
         ReporterMessage, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
+    # Announcements carry the key their scheduler gives them, so scheduling twice queues once;
+    # the Message-ID is derived from it. Older kinds are kept unique by the constraint below.
+    idempotency_key = models.CharField(max_length=200, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    send_after = models.DateTimeField(default=timezone.now)
+    # Committed before the worker talks to the server, cleared with sent_at in one transaction.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
 
     class Meta:
         constraints = [
-            # The idempotency key: a report is acknowledged (or alerted about) once, however
-            # often intake runs; each thread message is mailed once through its own key, and
-            # each Fix Team invitation once by the service that makes it.
+            # The idempotency key of the first kinds: a report is acknowledged (or alerted
+            # about) once, however often intake runs; each thread message is mailed once
+            # through its own key, and each Fix Team invitation once by the service that
+            # makes it.
             models.UniqueConstraint(
                 fields=["report", "kind"],
-                condition=models.Q(message__isnull=True) & ~models.Q(kind="fix_team_invitation"),
+                condition=models.Q(kind__in=["acknowledgement", "already_public_alert"]),
                 name="notify_one_email_per_kind",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.to} ({'sent' if self.sent_at else 'unsent'})"
+        return f"{self.kind} to {self.recipient} ({self.state})"
+
+    @property
+    def recipient(self) -> str:
+        return self.url if self.channel == self.Channel.WEBHOOK else self.to
+
+    @property
+    def is_public(self) -> bool:
+        """Read by anyone: what it says must not be embargoed when it goes out."""
+        return self.audience == self.Audience.ANNOUNCE_LIST
+
+    @property
+    def state(self) -> str:
+        """scheduled, sending, sent, or failed (given up after the last retry)."""
+        if self.sent_at is not None:
+            return "sent"
+        if self.claimed_at is not None:
+            return "sending"
+        if self.attempts >= MAX_ATTEMPTS:
+            return "failed"
+        return "scheduled"
+
+    def message_id_header(self) -> str:
+        """The same on every attempt, so a second delivery reads as the same message."""
+        sender = self.report.project.security_email or settings.DEFAULT_FROM_EMAIL
+        domain = sender.rpartition("@")[2] or "vulndesk.invalid"
+        if self.idempotency_key:
+            digest = hashlib.sha256(self.idempotency_key.encode()).hexdigest()[:32]
+            return f"<vulndesk-{digest}@{domain}>"
+        return f"<vulndesk-outbound-{self.pk}@{domain}>"

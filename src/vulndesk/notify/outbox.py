@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from vulndesk.desk.models import Deadline, FixTeamMember, Report, ReporterMessage
+from vulndesk.notify.embargo import embargo_refusal
 from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
 from vulndesk.notify.tasks import send_outbound_email
 
@@ -35,6 +37,7 @@ def queue_acknowledgement(report: Report, *, reply_to: str) -> OutboundEmail | N
             report=report,
             kind=OutboundEmail.Kind.ACKNOWLEDGEMENT,
             defaults={
+                "audience": OutboundEmail.Audience.REPORTER,
                 "to": report.reporter_email,
                 "subject": f"{report.key}: we have received your report",
                 "body": _acknowledgement_body(report),
@@ -63,6 +66,7 @@ def queue_reporter_message(message: ReporterMessage, *, reply_to: str) -> Outbou
             defaults={
                 "report": report,
                 "kind": OutboundEmail.Kind.REPORTER_MESSAGE,
+                "audience": OutboundEmail.Audience.REPORTER,
                 "to": report.reporter_email,
                 "subject": f"{report.key}: a message from the {_team(report)}",
                 "body": render_to_string(
@@ -115,6 +119,7 @@ def queue_already_public_alert(report: Report) -> OutboundEmail | None:
             kind=OutboundEmail.Kind.ALREADY_PUBLIC_ALERT,
             message=None,
             defaults={
+                "audience": OutboundEmail.Audience.TEAM,
                 "to": alert_to,
                 "subject": f"{report.key} is already public: {report.title}"[:300],
                 "body": render_to_string(
@@ -155,6 +160,7 @@ def queue_fix_team_invitation(invitation: FixTeamMember) -> OutboundEmail | None
         email = OutboundEmail.objects.create(
             report=report,
             kind=OutboundEmail.Kind.FIX_TEAM_INVITATION,
+            audience=OutboundEmail.Audience.TEAM,
             to=to,
             subject=f"{report.key}: you are invited to its Fix Team",
             body=render_to_string(
@@ -169,4 +175,55 @@ def queue_fix_team_invitation(invitation: FixTeamMember) -> OutboundEmail | None
             ),
         )
         send_outbound_email.enqueue(email.pk)
+    return email
+
+
+class AnnouncementError(ValueError):
+    """An announcement that may not be queued; the message says why and what to change."""
+
+
+def queue_announcement(
+    report: Report,
+    *,
+    kind: OutboundEmail.Kind,
+    audience: OutboundEmail.Audience,
+    subject: str,
+    body: str,
+    key: str,
+    send_after: datetime | None = None,
+    to: str = "",
+    url: str = "",
+) -> OutboundEmail:
+    """Owe one announcement, by email to `to` or by webhook to `url`, sent at `send_after`.
+
+    `key` is the idempotency key: queueing again with the same key returns the message already
+    owed and queues nothing. A public audience is refused while the report is embargoed and
+    the time is before its Release Date; a distributor without the current embargo terms is
+    refused anything embargoed. The worker checks both again when it sends.
+    """
+    if bool(to) == bool(url):
+        raise AnnouncementError("give exactly one of to (an email address) or url (a webhook)")
+    if url and not url.startswith(("https://", "http://")):
+        raise AnnouncementError(f"url: {url!r} is not an http(s) URL; webhooks are POSTed")
+    email = OutboundEmail(
+        report=report,
+        kind=kind,
+        audience=audience,
+        channel=OutboundEmail.Channel.WEBHOOK if url else OutboundEmail.Channel.EMAIL,
+        to=to,
+        url=url,
+        subject=subject[:300],
+        body=body,
+        idempotency_key=key,
+        send_after=send_after or timezone.now(),
+    )
+    refusal = embargo_refusal(email, at=email.send_after)
+    if refusal:
+        raise AnnouncementError(refusal)
+    with transaction.atomic():
+        existing = OutboundEmail.objects.filter(idempotency_key=key).first()
+        if existing is not None:
+            return existing
+        email.save()
+        send_outbound_email.using(run_after=email.send_after).enqueue(email.pk)
     return email

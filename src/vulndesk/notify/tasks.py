@@ -1,86 +1,226 @@
-"""Delivery on `vulndesk worker`: the request only wrote the outbox row."""
+"""Delivery on `vulndesk worker`: the request only wrote the outbox row.
+
+A send runs in two committed steps around the conversation with the server:
+
+1. claim: `attempts` + 1 and `claimed_at`, committed before any byte goes to the server, so a
+   worker killed mid-send leaves a trace, and a message that kills its worker every time still
+   runs out of attempts;
+2. after the server's "250" (or the webhook's 2xx), and before the SMTP QUIT, `sent_at` is set
+   and the claim released in one transaction.
+
+A claim older than `claim_lease()` was left by a dead worker: the message is sent again, since
+the server never acknowledged it as far as vulndesk knows. That is exact for a worker killed
+before the server's reply; the one window left is a kill after the server's "250" and before
+step 2 commits (one UPDATE, no network round trip). SMTP has no way to ask a server whether it
+holds a message, so a message caught there is sent a second time, with the same Message-ID,
+which mail clients fold together. Losing an announcement would be worse than a duplicate.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import smtplib
-from datetime import timedelta
+import urllib.request
+from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import connection, transaction
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task
+from django_tasks import TaskResultStatus, task
+from django_tasks_db.models import DBTaskResult
 
 from vulndesk.desk.models import ChannelChoices, Report
 from vulndesk.desk.services import audit, deadlines
 from vulndesk.desk.services.fix_team_links import invitation_link_paragraph
 from vulndesk.desk.services.reporter_links import issue_reporter_link
-from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
-
-# Retries wait 2, 4, 8 … minutes; after the last the row keeps its error for the team to see.
-MAX_ATTEMPTS = 8
+from vulndesk.notify.embargo import embargo_refusal
+from vulndesk.notify.models import (
+    ACKNOWLEDGEMENT_DEADLINE,
+    MAX_ATTEMPTS,
+    OutboundEmail,
+    claim_lease,
+)
 
 
 @task()
 def send_outbound_email(outbound_id: int) -> str:
-    """Send one outbox message unless it was sent already; say what happened.
-
-    At least once, not at most once: the row stays locked, and sent_at empty, until the SMTP
-    server has accepted the message, so a worker killed mid-send leaves it to be sent again. The
-    price is a rare duplicate when a worker dies between the server's "250" and the commit; a
-    duplicate acknowledgement (with the same Message-ID, which mail clients fold together) costs
-    the reporter a glance, while a lost one leaves them wondering whether anyone read their
-    report, the very thing an acknowledgement is for.
-    """
-    with transaction.atomic():
-        unsent = OutboundEmail.objects.filter(pk=outbound_id, sent_at=None)
-        if connection.features.has_select_for_update_skip_locked:
-            # PostgreSQL: a second worker passes over a row another is sending.
-            email = unsent.select_for_update(skip_locked=True).select_related("report").first()
-        else:
-            email = unsent.select_related("report").first()
-        if email is None:
-            return "already sent"
-        # The counting update is the first write: on SQLite it takes the database's write lock,
-        # so a concurrent run waits here and then finds the row sent (zero rows updated).
-        email.attempts += 1
-        if not unsent.filter(attempts=email.attempts - 1).update(attempts=email.attempts):
-            return "already sent"
-        try:
-            # A savepoint: a private link made for a message that was not sent is not kept.
-            with transaction.atomic():
-                message = _message(email)
-                if _owes_private_link(email):
-                    message.body += _private_link_paragraph(email.report)
-                if email.kind == OutboundEmail.Kind.FIX_TEAM_INVITATION:
-                    message.body += invitation_link_paragraph(email.report, email.to)
-                message.send()
-        except (smtplib.SMTPException, OSError) as exc:
-            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            email.save(update_fields=["last_error"])
-            if email.attempts < MAX_ATTEMPTS:
-                retry_at = timezone.now() + timedelta(minutes=2**email.attempts)
-                send_outbound_email.using(run_after=retry_at).enqueue(email.pk)
-            return "failed"
-        email.sent_at = timezone.now()
-        email.last_error = ""
-        email.save(update_fields=["sent_at", "last_error"])
-        report = email.report
-        if (
-            email.kind == OutboundEmail.Kind.ACKNOWLEDGEMENT
-            and report.deadlines.filter(name=ACKNOWLEDGEMENT_DEADLINE, met_at=None).exists()
-        ):
-            deadlines.meet(report, ACKNOWLEDGEMENT_DEADLINE, actor=None, at=email.sent_at)
-        audit.record(
-            "mail.sent",
-            actor=None,
-            project=report.project,
-            report=report,
-            data={"outbound": email.pk, "kind": email.kind, "to": email.to},
-        )
+    """Send one outbox message at its time unless it was sent already; say what happened."""
+    claimed = _claim(outbound_id)
+    if isinstance(claimed, str):
+        return claimed
+    email = claimed
+    connection = get_connection() if email.channel == OutboundEmail.Channel.EMAIL else None
+    try:
+        # A private link made for a message not sent is not kept. Nothing else is written
+        # before the send, so SQLite's write lock is not held while the server answers.
+        with transaction.atomic():
+            if connection is None:
+                _post_webhook(email)
+            else:
+                _send_mail(email, connection)
+            _mark_sent(email)
+    except (smtplib.SMTPException, OSError) as exc:
+        _record_failure(email, f"{type(exc).__name__}: {exc}")
+        return "failed"
+    finally:
+        if connection is not None:
+            # After the commit: the QUIT round trip is outside the window of step 2.
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                connection.close()
     return "sent"
+
+
+def _claim(outbound_id: int) -> OutboundEmail | str:
+    """Step 1, committed; or why there is nothing to send now."""
+    now = timezone.now()
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_related("report__project").filter(pk=outbound_id).first()
+        )
+        if email is None:
+            return "gone"
+        if email.sent_at is not None:
+            return "already sent"
+        if email.send_after > now:
+            # Enqueued early (by recovery, or before the date moved): wait for its time.
+            send_outbound_email.using(run_after=email.send_after).enqueue(email.pk)
+            return "scheduled"
+        if email.claimed_at is not None and email.claimed_at > now - claim_lease():
+            # Another worker is sending it; should it die, this run takes over at the lease.
+            send_outbound_email.using(run_after=email.claimed_at + claim_lease()).enqueue(email.pk)
+            return "being sent by another worker"
+        interrupted = email.claimed_at is not None
+        if email.attempts >= MAX_ATTEMPTS:
+            if interrupted:
+                _record_failure(email, "the worker stopped while sending the last attempt")
+            return "failed"
+        refusal = embargo_refusal(email, at=now)
+        if refusal:
+            _hold(email, refusal)
+            return "held"
+        # Compare-and-set on (attempts, claimed_at): of two workers, one claims.
+        taken = OutboundEmail.objects.filter(
+            pk=email.pk, sent_at=None, attempts=email.attempts, claimed_at=email.claimed_at
+        ).update(
+            attempts=F("attempts") + 1,
+            claimed_at=now,
+            last_error="the worker stopped while sending; sent again" if interrupted else "",
+        )
+        if not taken:
+            return "claimed by another worker"
+    email.attempts += 1
+    email.claimed_at = now
+    return email
+
+
+def _hold(email: OutboundEmail, reason: str) -> None:
+    """Keep an embargoed message back until the Release Date, without spending an attempt."""
+    email.last_error = reason
+    email.save(update_fields=["last_error"])
+    release_date = email.report.release_date
+    if release_date is not None and release_date > email.send_after:
+        send_outbound_email.using(run_after=release_date).enqueue(email.pk)
+
+
+def _send_mail(email: OutboundEmail, connection: BaseEmailBackend) -> None:
+    message = _message(email, connection)
+    if _owes_private_link(email):
+        message.body += _private_link_paragraph(email.report)
+    if email.kind == OutboundEmail.Kind.FIX_TEAM_INVITATION:
+        message.body += invitation_link_paragraph(email.report, email.to)
+    # Opened here, so send_messages leaves it open and the QUIT waits for the commit.
+    connection.open()
+    message.send()
+
+
+def _post_webhook(email: OutboundEmail) -> None:
+    """A Slack-compatible webhook: one JSON object whose `text` is the whole message."""
+    payload = json.dumps({"text": f"{email.subject}\n\n{email.body}"}).encode()
+    request = urllib.request.Request(  # noqa: S310 (http/https only: checked when queued)
+        email.url, data=payload, headers={"Content-Type": "application/json"}, method="POST"
+    )
+    # An answer outside 2xx raises HTTPError, an OSError.
+    with urllib.request.urlopen(request, timeout=settings.EMAIL_TIMEOUT) as response:  # noqa: S310
+        response.read()
+
+
+def _mark_sent(email: OutboundEmail) -> None:
+    """Step 2, in the transaction that commits right after the server's acceptance."""
+    email.sent_at = timezone.now()
+    email.claimed_at = None
+    email.last_error = ""
+    email.save(update_fields=["sent_at", "claimed_at", "last_error"])
+    report = email.report
+    if (
+        email.kind == OutboundEmail.Kind.ACKNOWLEDGEMENT
+        and report.deadlines.filter(name=ACKNOWLEDGEMENT_DEADLINE, met_at=None).exists()
+    ):
+        deadlines.meet(report, ACKNOWLEDGEMENT_DEADLINE, actor=None, at=email.sent_at)
+    audit.record(
+        "mail.sent",
+        actor=None,
+        project=report.project,
+        report=report,
+        data={
+            "outbound": email.pk,
+            "kind": email.kind,
+            "to": email.recipient,
+            "channel": email.channel,
+        },
+    )
+
+
+def _record_failure(email: OutboundEmail, error: str) -> None:
+    """Keep the error for the desk, release the claim and retry with backoff until the last."""
+    with transaction.atomic():
+        email.last_error = error[:2000]
+        email.claimed_at = None
+        email.save(update_fields=["last_error", "claimed_at"])
+        if email.attempts < MAX_ATTEMPTS:
+            retry_at = timezone.now() + timedelta(minutes=2**email.attempts)
+            send_outbound_email.using(run_after=retry_at).enqueue(email.pk)
+        else:
+            report = email.report
+            audit.record(
+                "mail.failed",
+                actor=None,
+                project=report.project,
+                report=report,
+                data={"outbound": email.pk, "kind": email.kind, "error": email.last_error},
+            )
+
+
+def recover_interrupted() -> int:
+    """Enqueue again each unsent message whose delivery task a killed worker left "running".
+
+    The task queue never runs a task again once a worker claimed it, so without this a message
+    whose worker died would wait forever. Messages that still have a task waiting are left be;
+    a second task for one message is harmless anyway (it finds the message sent or claimed).
+    Returns how many were enqueued.
+    """
+    waiting = {
+        result.args_kwargs["args"][0]
+        for result in DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY, task_path=send_outbound_email.module_path
+        ).only("args_kwargs")
+    }
+    recovered = 0
+    unsent = OutboundEmail.objects.filter(sent_at=None).exclude(pk__in=waiting)
+    for email in unsent.only("pk", "send_after", "claimed_at", "attempts"):
+        if email.claimed_at is None and email.attempts >= MAX_ATTEMPTS:
+            continue  # given up: the desk shows it, and a re-send starts it again
+        run_after: datetime = email.send_after
+        if email.claimed_at is not None:
+            run_after = max(run_after, email.claimed_at + claim_lease())
+        send_outbound_email.using(run_after=run_after).enqueue(email.pk)
+        recovered += 1
+    return recovered
 
 
 def _owes_private_link(email: OutboundEmail) -> bool:
@@ -102,16 +242,14 @@ def _private_link_paragraph(report: Report) -> str:
     return render_to_string("notify/private_link.txt", {"url": url})
 
 
-def _message(email: OutboundEmail) -> EmailMessage:
+def _message(email: OutboundEmail, connection: BaseEmailBackend) -> EmailMessage:
     project = email.report.project
-    sender = project.security_email or settings.DEFAULT_FROM_EMAIL
-    domain = sender.rpartition("@")[2] or "vulndesk.invalid"
     return EmailMessage(
         subject=email.subject,
         body=email.body,
-        from_email=sender,
+        from_email=project.security_email or settings.DEFAULT_FROM_EMAIL,
         to=[email.to],
         reply_to=[email.reply_to] if email.reply_to else None,
-        # The same Message-ID on every attempt, so a rare second delivery reads as one message.
-        headers={"Message-ID": f"<vulndesk-outbound-{email.pk}@{domain}>"},
+        connection=connection,
+        headers={"Message-ID": email.message_id_header()},
     )
