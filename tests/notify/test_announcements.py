@@ -20,7 +20,7 @@ from vulndesk.desk.models.distributor import (
     terms_digest,
 )
 from vulndesk.desk.services.reports import create_report
-from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail
+from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail, claim_lease
 from vulndesk.notify.outbox import AnnouncementError, queue_announcement
 from vulndesk.notify.tasks import send_outbound_email
 
@@ -310,3 +310,31 @@ def test_the_task_is_idempotent_run_twice_it_sends_once(sink: Sink) -> None:
     send_outbound_email.enqueue(email.pk)
     run_worker()
     assert len(sink.received) == 1
+
+
+def test_a_message_claimed_by_a_live_worker_is_not_taken_over_before_its_lease_ends(
+    sink: Sink, time_machine: TimeMachineFixture
+) -> None:
+    time_machine.move_to(T0, tick=True)
+    report = file_report()
+    email = queue_announcement(
+        report,
+        kind=Kind.RETROSPECTIVE,
+        audience=Audience.TEAM,
+        subject="s",
+        body="b",
+        key="claimed",
+        to="secalert@example.org",
+    )
+    OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=T0, attempts=1)
+    run_worker()
+    assert sink.received == []
+    [later] = pending_tasks()
+    assert later.run_after == T0 + claim_lease()
+
+    # The claimant died: at the lease's end the message is sent, the interruption counted.
+    time_machine.move_to(T0 + claim_lease() + timedelta(seconds=1), tick=True)
+    run_worker()
+    assert len(sink.received) == 1
+    email.refresh_from_db()
+    assert (email.state, email.attempts) == ("sent", 2)
