@@ -46,6 +46,8 @@ class OutboundEmail(models.Model):
         COURTESY_NOTICE = "courtesy_notice", "courtesy notice (main-only fix)"  # VIT-11
         UNSUPPORTED_NOTICE = "unsupported_notice", "notice for unsupported releases"  # VIT-13
         RETROSPECTIVE = "retrospective", "retrospective"  # EMI-48
+        # To an organisation that has neither acknowledged nor answered a distributor notice.
+        DISTRIBUTOR_REMINDER = "distributor_reminder", "reminder to a silent distributor"
 
     class Audience(models.TextChoices):
         ANNOUNCE_LIST = "announce_list", "announce list"
