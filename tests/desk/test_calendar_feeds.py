@@ -279,3 +279,22 @@ def test_charlie_cannot_revoke_alices_feed_or_feed_a_project_he_is_not_on(
     assert response.status_code == 400
     assert "choose one of the projects you are on a team of" in response.content.decode()
     assert CalendarFeed.objects.count() == 1
+
+
+def test_an_operator_sees_feeds_in_the_admin_without_their_digest_and_revokes_one(
+    client: Client, alice: User, smuggling: Report
+) -> None:
+    """A leaked address is cut off by an operator too."""
+    feed, raw = issue_feed(alice)
+    sign_in(client, User.objects.create_superuser("root", "root@example.org", "password"))
+    listing = client.get(reverse("admin:accounts_calendarfeed_changelist")).content.decode()
+    assert feed.hint in listing
+    page = client.get(reverse("admin:accounts_calendarfeed_change", args=[feed.pk]))
+    assert feed.digest not in page.content.decode()
+    assert client.get(reverse("admin:accounts_calendarfeed_add")).status_code == 403
+    response = client.post(
+        reverse("admin:accounts_calendarfeed_changelist"),
+        {"action": "revoke", "_selected_action": [feed.pk]},
+    )
+    assert response.status_code == 302
+    assert Client().get(feed_url(raw)).status_code == 404
