@@ -11,7 +11,9 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -223,6 +225,25 @@ def test_a_feed_is_only_issued_for_a_project_its_owner_is_on(alice: User, vitess
     with pytest.raises(ValueError, match="you are on no team of vitess"):
         issue_feed(alice, project=vitess)
     assert CalendarFeed.objects.count() == 0
+
+
+def test_a_feed_costs_the_same_queries_however_many_reports_it_holds(
+    client: Client, alice: User, emissary: Project
+) -> None:
+    """Calendar apps poll every few minutes: no query per report or per deadline."""
+    _, raw = issue_feed(alice)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(feed_url(raw)).status_code == 200
+        return len(captured)
+
+    make_report(emissary, title="First", release_date=RELEASE)
+    few = queries()
+    for n in range(8):
+        make_report(emissary, title=f"More {n}", release_date=RELEASE, planned_merge_at=RELEASE)
+    assert len(events(client, feed_url(raw))) > 9 * 2
+    assert queries() == few
 
 
 # -- the account page ------------------------------------------------------------------------
