@@ -5,10 +5,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth.models import User
+from django.test import Client
 
+from tests.desk.cast import make_cast
 from tests.desk.factories import make_member, make_project, make_report, make_user
+from tests.desk.report_page import sign_in, url
 from vulndesk.desk.demo import TRIAGE, approve_demo_fix
-from vulndesk.desk.models import AuditEvent, Report
+from vulndesk.desk.models import AuditEvent, FixTeamMember, Report
 from vulndesk.desk.services import deadlines, fix_team, reports, schedule
 from vulndesk.desk.services.audit import verify_chain
 from vulndesk.desk.services.retrospective import retrospective, retrospective_markdown
@@ -65,7 +68,9 @@ def released_report(alice: User, bob: User, carol: User, time_machine: object) -
     at(T0 + timedelta(days=9, hours=4))
     approve_demo_fix(report, carol)
     report = transition(report, State.FIX_READY, actor=alice, reason="reviewed")
-    report = schedule.schedule_release(report, RELEASED, reason="agreed", actor=alice)
+    report = schedule.schedule_release(
+        report, RELEASED, reason="a Tuesday announcement", actor=alice, override=True
+    )  # six hours past EMI-40's 21 days: the timelines are advisory
     report = transition(report, State.SCHEDULED, actor=alice, reason="date set")
     deadlines.meet(report, "forthcoming_fix_announced", actor=alice)
     at(RELEASED)
@@ -145,3 +150,27 @@ def test_an_introduced_by_value_that_is_not_a_commit_is_refused() -> None:
     report = make_report(make_project("emissary", preset="envoy"))
     with pytest.raises(ValueError, match="'HEAD~1' is not a commit id"):
         retrospective(report, introduced_by=["HEAD~1"])
+
+
+def test_the_report_page_offers_the_download_to_the_security_team_and_fix_lead(
+    client: Client,
+) -> None:
+    cast = make_cast()
+    dave = make_user("dave")
+    FixTeamMember.objects.create(report=cast.crash, user=dave, accepted_at=T0)
+    download = url("report-retrospective", cast.crash)
+    for user in (cast.alice, cast.bob):
+        sign_in(client, user)
+        assert download in client.get(url("report-detail", cast.crash)).content.decode()
+        answer = client.get(download)
+        assert answer.status_code == 200
+        assert answer["Content-Type"] == "text/markdown; charset=utf-8"
+        assert answer["Content-Disposition"] == (
+            'attachment; filename="EMISSARY-2-retrospective.md"'
+        )
+        assert answer.content.decode().startswith("# Retrospective: EMISSARY-2: ")
+    sign_in(client, dave)  # on the Fix Team: reads the report, not the retrospective
+    assert download not in client.get(url("report-detail", cast.crash)).content.decode()
+    assert client.get(download).status_code == 403
+    sign_in(client, cast.charlie)
+    assert client.get(download).status_code == 404

@@ -25,6 +25,7 @@ from vulndesk.api import (
     imports,
     projects,
     reports,
+    retrospective,
     team,
 )
 
@@ -62,6 +63,7 @@ for module in (
     imports,
     affects,
     history,
+    retrospective,
     comments,
     team,
     components,

@@ -4,7 +4,6 @@ from django.urls import path
 from vulndesk.desk.views import (
     actions,
     backports,
-    calendar,
     cvss,
     dashboard,
     feeds,
@@ -17,6 +16,7 @@ from vulndesk.desk.views import (
     public,
     reporter,
     reports,
+    retrospective,
     security_policy,
     team,
 )
@@ -71,12 +71,6 @@ urlpatterns = [
         public.advisory_download,
         name="advisory-download",
     ),
-    path("calendar/<str:token>.ics", calendar.user_calendar, name="calendar-feed"),
-    path(
-        "projects/<slug:slug>/calendar/<str:token>.ics",
-        calendar.project_calendar,
-        name="project-calendar-feed",
-    ),
     path("r/<str:token>/", reporter.reporter_report, name="reporter-report"),
     path("r/<str:token>/messages/", reporter.reporter_message_add, name="reporter-message-add"),
     path("r/<str:token>/credit/", reporter.reporter_credit, name="reporter-credit"),
@@ -114,6 +108,11 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/cvss-preview/",
         cvss.cvss_preview,
         name="report-cvss-preview",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/retrospective.md",
+        retrospective.retrospective_download,
+        name="report-retrospective",
     ),
     path("reports/<slug:project>/<int:number>/triage/", actions.triage, name="report-triage"),
     path(

@@ -16,6 +16,7 @@ from vulndesk.desk.access import (
     can_comment,
     can_edit_affects,
     can_message_reporter,
+    can_read_retrospective,
     can_triage,
     reports_visible_to,
 )
@@ -145,6 +146,7 @@ def render_report_page(
         "affects": can_edit_affects(user, report),
         "comment": can_comment(user, report),
         "reply": can_message_reporter(user, report),
+        "retrospective": can_read_retrospective(user, report),
     }
     page_forms = {**blank_forms(request, report, may), **(bound or {})}
     if preview is None:
