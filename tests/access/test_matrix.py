@@ -23,6 +23,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access.world import OBJECTS, ROLES, World, build_world
 from tests.desk.factories import make_user
+from vulndesk.accounts.models import CalendarFeed
 from vulndesk.desk.models import (
     AuditEvent,
     Backport,
@@ -100,6 +101,9 @@ class Endpoint:
     # Reports the action cannot apply to (their state, or nothing to act with): one who may act
     # is let in and then refused on the merits with a 400, which counts as let in.
     refused_for: frozenset[str] = frozenset()
+    # A calendar feed: a calendar app cannot sign in, so the address carries the role's own
+    # secret (see `calendar_address`), and the feed shows no report the role may not open.
+    calendar: bool = False
 
 
 def report_url(name: str, api: bool = False, **extra: Callable[[World, str], Any]) -> Url:
@@ -132,6 +136,22 @@ def public_project_url(name: str) -> Url:
 
 def notice_url(name: str) -> Url:
     return lambda world, obj: reverse(name, kwargs={"pk": world.notices[obj].pk})
+
+
+def by_role(world: World, obj: str) -> str:
+    raise AssertionError("a calendar's address is the role's own: see calendar_address")
+
+
+def calendar_address(world: World, role: str, endpoint: Endpoint, obj: str) -> str:
+    """The role's own feed, of everything or of the report's project (whether or not the role
+    is on a team of it, as a feed outlives its owner's membership); one without an account
+    guesses a secret."""
+    raw, token_digest = new_token("vdc")
+    project = world.projects[obj] if endpoint.name == "project-calendar-feed" else None
+    if (user := world.users.get(role)) is not None:
+        CalendarFeed.objects.create(user=user, project=project, digest=token_digest, hint=raw[:8])
+    kwargs = {"token": raw} | ({"slug": project.slug} if project else {})
+    return reverse(endpoint.name, kwargs=kwargs)
 
 
 def version(world: World, obj: str) -> int:
@@ -518,6 +538,9 @@ ENDPOINTS: list[Endpoint] = [
         lists=True,
         public=True,
     ),
+    # -- calendar feeds (issue 8, item 7): what the feed's owner may see, at each request -----
+    Endpoint("calendar-feed", "GET", "v", by_role, lists=True, calendar=True),
+    Endpoint("project-calendar-feed", "GET", "j", by_role, calendar=True),
     Endpoint(
         "reporter-report",
         "GET",
@@ -854,6 +877,8 @@ NOT_IN_MATRIX: dict[str, str] = {
     "account": "the user's own account page; tests/accounts",
     "api-tokens": "the user's own tokens; tests/accounts",
     "api-token-revoke": "another user's token is a 404; tests/accounts",
+    "calendar-feeds": "the user's own calendar feeds; tests/desk/test_calendar_feeds.py",
+    "calendar-feed-revoke": "another user's feed is a 404; tests/desk/test_calendar_feeds.py",
     "api:api-root": "the API's index, no data",
     "api:openapi-json": "the API's description, public; tests/api/test_docs.py",
     "api:openapi-view": "the API's documentation page, public; tests/api/test_docs.py",
@@ -868,6 +893,8 @@ NOT_IN_MATRIX: dict[str, str] = {
 
 
 def request(world: World, role: str, endpoint: Endpoint, obj: str) -> HttpResponse:
+    if endpoint.calendar:
+        return world.web_client("anonymous").get(calendar_address(world, role, endpoint, obj))
     url = endpoint.url(world, obj)
     if endpoint.needs == "r" and role != "reporter":
         # The private link is a bearer secret that only the reporter holds; anyone else guesses.
@@ -901,6 +928,8 @@ def expected(role: str, endpoint: Endpoint, obj: str) -> str:
     signed_in = role not in {"anonymous", "reporter"}
     if endpoint.needs == "o":
         return "allow" if role == "operator" else "login"  # the admin's own login page
+    if endpoint.calendar and not signed_in:
+        return "404"  # no account, so no feed: a guessed secret is nothing
     if can(role, obj, endpoint.needs) or (endpoint.lists and (signed_in or endpoint.public)):
         return "allow"
     if endpoint.public:
@@ -959,7 +988,8 @@ def check(world: World, role: str, endpoint: Endpoint, objects: tuple[str, ...])
             problems.append(f"{where}: shows {obj}'s {found}")
         # A list of reports must not name what the role may not open, however it is listed.
         opens = can(role, obj, "v") or (endpoint.needs == "A" and can(role, obj, "A"))
-        if endpoint.lists and not opens and (found := leaks(response, world.secret_words(obj))):
+        listed = endpoint.lists or endpoint.calendar
+        if listed and not opens and (found := leaks(response, world.secret_words(obj))):
             problems.append(f"{where}: lists {obj}'s {found}")
     return problems
 

@@ -1,5 +1,6 @@
-"""Operators see every API token and may revoke one; nobody creates or edits them here, because
-a token is shown once, to its owner, when they create it on their account page."""
+"""Operators see every API token and calendar feed and may revoke one; nobody creates or edits
+them here, because a secret is shown once, to its owner, when they create it on their account
+page."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from vulndesk.accounts.models import ApiToken
+from vulndesk.accounts.models import ApiToken, CalendarFeed
 from vulndesk.accounts.tokens import revoke_token
 from vulndesk.desk.admin import ReadOnlyAdmin
+from vulndesk.desk.services.calendar_feeds import revoke_feed
 
 
 @admin.register(ApiToken)
@@ -33,3 +35,16 @@ class ApiTokenAdmin(ReadOnlyAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         for token in queryset.filter(revoked_at__isnull=True):
             revoke_token(token, actor=request.user)  # type: ignore[arg-type]
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdmin):
+    list_display = ["user", "project", "hint", "created_at", "revoked_at"]
+    search_fields = ["user__username", "hint", "project__slug"]
+    exclude = ["digest"]
+    actions = ["revoke"]
+
+    @admin.action(description="Revoke the selected calendar feeds")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[CalendarFeed]) -> None:
+        for feed in queryset.filter(revoked_at__isnull=True):
+            revoke_feed(feed, actor=request.user)  # type: ignore[arg-type]

@@ -1,11 +1,16 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 
 from vulndesk.accounts.models import TokenScope
 from vulndesk.accounts.tokens import MAX_LIFETIME
+from vulndesk.desk.models import Project
+
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
 
 class CodeForm(forms.Form):
@@ -40,3 +45,19 @@ class TokenForm(forms.Form):
             "max_value": f"a token lives at most {MAX_LIFETIME.days} days; issue a new one then",
         },
     )
+
+
+class CalendarFeedForm(forms.Form):
+    project: forms.ModelChoiceField[Project] = forms.ModelChoiceField(
+        label="Project",
+        queryset=None,
+        required=False,
+        empty_label="All the reports I may see",
+        error_messages={"invalid_choice": "choose one of the projects you are on a team of"},
+    )
+
+    def __init__(self, *args: Any, projects: QuerySet[Project], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["project"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 (narrows the type)
+        field.queryset = projects.order_by("name")

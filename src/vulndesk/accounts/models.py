@@ -59,3 +59,31 @@ class ApiToken(models.Model):
             )[:1]
         )
         return found[0] if found and found[0].user.is_active else None
+
+
+CALENDAR_PREFIX = "vdc"
+
+
+class CalendarFeed(models.Model):
+    """A secret feed address for calendar clients, which cannot sign in.
+
+    The address gives only what its owner may see at the time of each request, of one project
+    or of all; the secret is stored as a digest and shown once.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feeds"
+    )
+    # None: every report the owner may see; else only that project's.
+    project = models.ForeignKey(
+        "desk.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    digest = models.CharField(max_length=64, unique=True)
+    # The first characters of the secret, shown in lists so its owner can tell feeds apart.
+    hint = models.CharField(max_length=12)
+    created_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        scope = self.project.slug if self.project_id else "all projects"  # type: ignore[union-attr]
+        return f"calendar of {scope} ({self.hint}…)"

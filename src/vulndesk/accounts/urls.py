@@ -12,4 +12,10 @@ urlpatterns = [
         views.revoke_api_token,
         name="api-token-revoke",
     ),
+    path("account/calendars/", views.calendar_feeds, name="calendar-feeds"),
+    path(
+        "account/calendars/<int:feed_id>/revoke/",
+        views.revoke_calendar_feed,
+        name="calendar-feed-revoke",
+    ),
 ]

@@ -13,6 +13,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -20,10 +21,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from vulndesk.accounts import two_factor
-from vulndesk.accounts.forms import CodeForm, TokenForm
-from vulndesk.accounts.models import ApiToken
+from vulndesk.accounts.forms import CalendarFeedForm, CodeForm, TokenForm
+from vulndesk.accounts.models import ApiToken, CalendarFeed
 from vulndesk.accounts.tokens import issue_token, revoke_token
-from vulndesk.desk.access import needs_two_factor
+from vulndesk.desk.access import needs_two_factor, projects_visible_to
+from vulndesk.desk.services.calendar_feeds import issue_feed, revoke_feed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -122,6 +124,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "device": two_factor.confirmed_device(user),
         "required": needs_two_factor(user),
         "active_tokens": ApiToken.objects.usable(timezone.now()).filter(user=user).count(),
+        "active_feeds": CalendarFeed.objects.filter(user=user, revoked_at=None).count(),
     }
     return render(request, "accounts/account.html", context)
 
@@ -154,3 +157,46 @@ def revoke_api_token(request: HttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=user)
     revoke_token(token, actor=user)
     return redirect("api-tokens")
+
+
+@never_cache
+@login_required
+def calendar_feeds(request: HttpRequest) -> HttpResponse:
+    user = signed_in_user(request)
+    form = CalendarFeedForm(request.POST or None, projects=projects_visible_to(user))
+    if request.method == "POST" and form.is_valid():
+        feed, raw = issue_feed(user, project=form.cleaned_data["project"])
+        # The only time the secret address exists: on this page, which is never cached.
+        return render(
+            request,
+            "accounts/calendar_feed_created.html",
+            {"feed": feed, "url": absolute_url(request, feed_path(feed, raw))},
+            status=201,
+        )
+    feeds = CalendarFeed.objects.filter(user=user).select_related("project").order_by("-created_at")
+    # Only the start of each secret is kept, so a listed address shows that and no more.
+    shown = [(feed, feed_path(feed, feed.hint).removesuffix(".ics") + "….ics") for feed in feeds]
+    context = {"form": form, "feeds": shown}
+    return render(
+        request, "accounts/calendar_feeds.html", context, status=400 if form.is_bound else 200
+    )
+
+
+def absolute_url(request: HttpRequest, path: str) -> str:
+    """The address calendar clients reach this desk at: the configured one, else this request's."""
+    return settings.BASE_URL + path if settings.BASE_URL else request.build_absolute_uri(path)
+
+
+def feed_path(feed: CalendarFeed, token: str) -> str:
+    if feed.project is None:
+        return reverse("calendar-feed", kwargs={"token": token})
+    return reverse("project-calendar-feed", kwargs={"slug": feed.project.slug, "token": token})
+
+
+@require_POST
+@login_required
+def revoke_calendar_feed(request: HttpRequest, feed_id: int) -> HttpResponse:
+    user = signed_in_user(request)
+    feed = get_object_or_404(CalendarFeed, pk=feed_id, user=user)
+    revoke_feed(feed, actor=user)
+    return redirect("calendar-feeds")

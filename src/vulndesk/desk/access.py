@@ -30,6 +30,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from vulndesk.accounts.models import CalendarFeed
 from vulndesk.desk.models import (
     EMBARGOED,
     DistributorNotice,
@@ -371,6 +372,23 @@ def report_for_reporter_link(token: str) -> Report:
     if link is None:
         raise Http404("No such report.")
     return link.report
+
+
+def calendar_feed_for_token(token: str, project_slug: str | None = None) -> CalendarFeed:
+    """The live calendar feed behind a secret address, of all the owner's projects or of the
+    one named; a wrong or revoked token, an inactive owner, or a project the owner is no longer
+    on a team of is a plain 404. The feed's events come from `reports_visible_to(feed.user)`,
+    asked again on every request."""
+    feed = (
+        CalendarFeed.objects.select_related("user", "project")
+        .filter(digest=digest(token), revoked_at=None, user__is_active=True)
+        .first()
+    )
+    if feed is None or (feed.project.slug if feed.project else None) != project_slug:
+        raise Http404("No such calendar.")
+    if feed.project and not projects_visible_to(feed.user).filter(pk=feed.project.pk).exists():
+        raise Http404("No such calendar.")
+    return feed
 
 
 def needs_two_factor(user: AnyUser) -> bool:

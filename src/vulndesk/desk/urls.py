@@ -4,6 +4,7 @@ from django.urls import path
 from vulndesk.desk.views import (
     actions,
     backports,
+    calendar,
     cvss,
     dashboard,
     feeds,
@@ -70,6 +71,12 @@ urlpatterns = [
         "advisories/<slug:project>/<int:number>/<str:filename>",
         public.advisory_download,
         name="advisory-download",
+    ),
+    path("calendar/<str:token>.ics", calendar.user_calendar, name="calendar-feed"),
+    path(
+        "projects/<slug:slug>/calendar/<str:token>.ics",
+        calendar.project_calendar,
+        name="project-calendar-feed",
     ),
     path("r/<str:token>/", reporter.reporter_report, name="reporter-report"),
     path("r/<str:token>/messages/", reporter.reporter_message_add, name="reporter-message-add"),
