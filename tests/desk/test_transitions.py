@@ -1,11 +1,13 @@
 """Moving reports through the lifecycle with the transition service."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 
 from tests.desk.factories import FOLIO_TRIAGE_ANSWERS, make_project, make_report, make_user
+from tests.gitops.repos import released_repository
 from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.services import audit
 from vulndesk.desk.services.errors import StaleReportError
@@ -32,9 +34,10 @@ def set_fields(report: Report, **fields: object) -> None:
 
 
 def test_a_folio_report_goes_from_intake_to_closed_with_one_audit_event_per_step(
-    alice: User,
+    alice: User, tmp_path: Path
 ) -> None:
-    report = make_report(make_project(), actor=alice)
+    repository = released_repository(tmp_path / "folio", "v1.4.2")  # publishing checks the tag
+    report = make_report(make_project(repository_url=f"file://{repository}"), actor=alice)
     steps: list[tuple[State, dict[str, object]]] = [
         (State.TRIAGING, {}),
         (State.ACCEPTED, FOLIO_TRIAGE_ANSWERS),

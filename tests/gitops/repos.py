@@ -71,3 +71,13 @@ def build_repos(root: Path) -> Repos:
     remote = root / "private.git"
     git(root, "clone", "--quiet", "--bare", str(upstream), str(remote))
     return Repos(upstream, remote)
+
+
+def released_repository(root: Path, *tags: str) -> Path:
+    """A project's public repository with one release commit carrying `tags` (v1.4.2)."""
+    root.mkdir(parents=True, exist_ok=True)
+    git(root, "init", "--quiet", "-b", "main")
+    commit(root, "CHANGELOG", "Security release\n", "Release")
+    for tag in tags:
+        git(root, "tag", "-a", tag, "-m", f"Release {tag}")
+    return root

@@ -153,7 +153,8 @@ def _document(advisory: Advisory, publisher: Publisher) -> dict[str, Any]:
             {
                 "category": "general",
                 "title": "Withdrawn",
-                "text": f"This advisory was withdrawn on {timestamp(advisory.withdrawn)}.",
+                "text": f"This advisory was withdrawn on {timestamp(advisory.withdrawn)}"
+                + (f": {advisory.withdrawn_reason}" if advisory.withdrawn_reason else "."),
             }
         )
     if notes:

@@ -101,6 +101,8 @@ def render(advisory: Advisory, cna: Cna) -> dict[str, Any]:
     metadata: dict[str, Any] = {
         "cveId": advisory.cve_id,
         "assignerOrgId": cna.org_id,
+        # A withdrawn advisory's record stays PUBLISHED: only the CNA that assigned the CVE ID
+        # rejects it (REJECTED, with rejectedReasons) through its CVE Services account.
         "state": "PUBLISHED",
         "dateUpdated": timestamp(advisory.modified),
     }

@@ -30,7 +30,11 @@ def render(advisory: Advisory) -> str:
         facts.append(f"Published {advisory.published.date().isoformat()}")
     if advisory.withdrawn is not None:
         facts.append(f"Withdrawn {advisory.withdrawn.date().isoformat()}")
-    lines += [" · ".join(facts), "", "## Impact", "", advisory.details.strip() or "-", ""]
+    lines += [" · ".join(facts), ""]
+    if advisory.withdrawn is not None:
+        why = f": {escape(advisory.withdrawn_reason)}" if advisory.withdrawn_reason else "."
+        lines += [f"> **Withdrawn** on {advisory.withdrawn.date().isoformat()}{why}", ""]
+    lines += ["## Impact", "", advisory.details.strip() or "-", ""]
     lines += _packages(advisory.affected)
     if advisory.severity:
         lines += ["## Severity", ""]

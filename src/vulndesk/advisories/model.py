@@ -210,6 +210,7 @@ class Advisory:
     modified: datetime
     published: datetime | None = None
     withdrawn: datetime | None = None
+    withdrawn_reason: str = ""
     aliases: tuple[str, ...] = ()  # CVE and GHSA ids
     severity: tuple[Cvss, ...] = ()
     cwes: tuple[str, ...] = ()

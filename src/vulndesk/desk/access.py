@@ -356,6 +356,17 @@ def can_acknowledge_notice(user: AnyUser, notice: DistributorNotice) -> bool:
     return user_id is not None and notice.distributor.members.filter(pk=user_id).exists()
 
 
+def can_force_publish(user: AnyUser, report: Report) -> bool:
+    """Publishing before the publication guards pass is the project's security team's call, or
+    an operator's; the reason goes into the audit trail."""
+    return can_manage_project(user, report.project)
+
+
+def can_manage_advisory(user: AnyUser, report: Report) -> bool:
+    """Withdrawing a published advisory or noting a revision of it: the same people."""
+    return can_manage_project(user, report.project)
+
+
 def advisories_visible_to(user: AnyUser) -> QuerySet[Report]:
     """Published reports: what the world may read, signed in or not."""
     return Report.objects.published()

@@ -7,12 +7,15 @@ each preset's process end to end.
 import base64
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from vulndesk import gitops
 from vulndesk.desk.models import (
     AffectStatus,
     FixBranch,
@@ -50,6 +53,8 @@ class DemoProject:
 
 
 DEMO_CHANNELS = ["email", "web_form"]
+# The version every demo fix ships in; publishing checks that its tag exists.
+DEMO_FIXED_VERSION = "1.0.1"
 
 PROJECTS = (
     DemoProject(
@@ -258,6 +263,8 @@ def demo_project(spec: DemoProject, user: User) -> Project:
         preset=spec.preset,
         security_email=f"security@{spec.slug}.example.org",
         policy_overrides={"intake": {"channels": DEMO_CHANNELS}},
+        # Open edX ships its fixes in its package; the others in the project's own releases.
+        repository_url="" if spec.slug == "openedx" else f"file://{demo_repository(spec.slug)}",
     )
     for name, status, latest in spec.lines:
         ReleaseLine.objects.create(
@@ -285,14 +292,24 @@ def demo_project(spec: DemoProject, user: User) -> Project:
     return project
 
 
+def demo_repository(name: str) -> Path:
+    """A local stand-in for a demo project's public repository, the demo's fix release tagged
+    in it: publishing checks that tag, and the demo reaches no network."""
+    path = Path(settings.DATA_DIR) / "demo-repositories" / f"{name}.git"
+    identity = gitops.Identity("vulndesk demo", "demo@vulndesk.invalid")
+    return gitops.tagged_repository(path, [f"v{DEMO_FIXED_VERSION}"], identity)
+
+
 def demo_backport_setup(project: Project, user: User) -> None:
     """The Open edX playbook's example: openedx-animals, installed in edx-platform and
-    credentials on main and in Zebrawood. Registered only: nothing is fetched until a plan."""
+    credentials on main and in Zebrawood. Registered only: nothing is fetched until a plan.
+    The package's repository is a local stand-in (its fix release tagged), so publishing its
+    advisories checks a tag without the network."""
     backport_setup.add_package(
         project,
         name="openedx-animals",
         ecosystem="PyPI",
-        repository="https://github.com/openedx/openedx-animals.git",
+        repository=str(demo_repository("openedx-animals")),
         actor=user,
     )
     zebrawood = "open-release/zebrawood.master"
@@ -322,8 +339,8 @@ def record_demo_affect(report: Report, user: User) -> None:
         report,
         release_line=line,
         package=package.name if package else "",
-        affected_range="<1.0.1",
-        fixed_version="1.0.1",
+        affected_range=f"<{DEMO_FIXED_VERSION}",
+        fixed_version=DEMO_FIXED_VERSION,
         status=AffectStatus.FIXED,
         actor=user,
     )
@@ -355,7 +372,9 @@ def walk(report: Report, target: State, user: User, *, duplicate_of: Report | No
             )
         elif state is State.RELEASED:
             record_demo_affect(report, user)
-            report = schedule.record_fix_release(report, "1.0.1", released_at=now, actor=user)
+            report = schedule.record_fix_release(
+                report, DEMO_FIXED_VERSION, released_at=now, actor=user
+            )
         report = transition(report, state, actor=user, reason="demo")
         for name in MET_ON_ENTERING.get(state, ()):
             if report.deadlines.filter(name=name, met_at=None).exists():

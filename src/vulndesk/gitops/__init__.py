@@ -32,7 +32,7 @@ from vulndesk.gitops.repository import (
     has_commit,
     mirror,
 )
-from vulndesk.gitops.tags import remote_tags
+from vulndesk.gitops.tags import remote_tags, tagged_repository
 from vulndesk.gitops.testrun import TestOutcome, run_tests
 from vulndesk.gitops.workspace import workspace
 
@@ -70,6 +70,7 @@ __all__ = [
     "refs",
     "remote_tags",
     "run_tests",
+    "tagged_repository",
     "workspace",
     "workspace_lock",
 ]

@@ -9,6 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from vulndesk.process.publication import PublicationFacts, publication_problems
 from vulndesk.process.severity import may_fix_semi_publicly
 
 
@@ -128,6 +129,9 @@ class TransitionFacts:
     # supported lines whose fix is not recorded yet.
     no_fix_reason: str = ""
     unfixed_supported_lines: tuple[str, ...] = ()
+    # The publication guards' facts (tags read from git, the clock): gathered by the service
+    # only for a released report, as reading tags takes a network round trip.
+    publication: PublicationFacts | None = None
 
 
 class TransitionError(ValueError):
@@ -154,8 +158,13 @@ def check_transition(
     facts: TransitionFacts,
     *,
     required_triage_fields: Collection[str],
+    overriding_publication_guards: bool = False,
 ) -> None:
-    """Raise TransitionError unless the report may move from `current` to `target` now."""
+    """Raise TransitionError unless the report may move from `current` to `target` now.
+
+    `overriding_publication_guards`: a forced publish (reason and permission checked by the
+    caller) passes the publication guards; the flowchart still holds.
+    """
     unknown = sorted(set(required_triage_fields) - set(TRIAGE_FIELDS))
     if unknown:
         raise ValueError(
@@ -170,6 +179,8 @@ def check_transition(
     problems = _guard_problems(target, facts, required_triage_fields)
     if target is State.FIX_READY:
         problems += review_problems(facts)
+    if target is State.PUBLISHED and not overriding_publication_guards:
+        problems += publication_guard_problems(facts)
     if problems:
         verb = _VERBS[target]
         raise TransitionError(current, target, allowed, [f"cannot {verb}: {p}" for p in problems])
@@ -195,6 +206,13 @@ def review_problems(facts: TransitionFacts) -> list[str]:
         for branch in facts.branch_approvals
         if branch.approvals < needed
     ]
+
+
+def publication_guard_problems(facts: TransitionFacts) -> list[str]:
+    """Why the advisory may not go out yet, guard by guard; facts not gathered fail safe."""
+    if facts.publication is None:
+        return ["the publication guards were not checked (embargo, fixed versions tagged)"]
+    return [str(problem) for problem in publication_problems(facts.publication)]
 
 
 def _guard_problems(

@@ -29,6 +29,7 @@ from vulndesk.advisories.model import (
 from vulndesk.advisories.ranges import parse_range
 from vulndesk.desk.models import AffectStatus, Backport, CreditChoices, Report
 from vulndesk.desk.models import Package as PackageRow
+from vulndesk.desk.services.publication import revision_history
 
 # Hosts whose commit pages live at REPO/commit/SHA.
 COMMIT_PAGES = ("https://github.com/", "https://gitlab.com/", "https://codeberg.org/")
@@ -48,7 +49,10 @@ def build_advisory(report: Report) -> Advisory:
         *_affects(report, packages, backports),
         *_fallback(report),
     ]
-    modified = max(filter(None, (report.updated_at, report.published_at)))
+    revisions = tuple(Revision(entry.at, entry.summary) for entry in revision_history(report))
+    modified = max(
+        filter(None, (report.updated_at, report.published_at, *(r.date for r in revisions)))
+    )
     try:
         severity = (Cvss(report.cvss_vector),) if report.cvss_vector else ()
     except ValueError as exc:
@@ -60,13 +64,15 @@ def build_advisory(report: Report) -> Advisory:
         details=report.description,
         modified=modified,
         published=report.published_at,
+        withdrawn=report.withdrawn_at,
+        withdrawn_reason=report.withdrawn_reason,
         aliases=tuple(filter(None, (report.cve_id, *report.aliases))),
         severity=severity,
         cwes=tuple(report.cwe_ids),
         affected=tuple(affected),
         credits=_credits(report),
         references=_references(report, backports.values()),
-        revisions=(Revision(report.published_at, "Published."),) if report.published_at else (),
+        revisions=revisions,
     )
 
 

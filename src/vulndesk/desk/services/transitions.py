@@ -12,8 +12,14 @@ from django.utils import timezone
 from vulndesk.desk.models import Report
 from vulndesk.desk.services import audit, deadlines, fix_lead, fix_team
 from vulndesk.desk.services.fix_repo import review_facts
+from vulndesk.desk.services.publication import check_forced_publish, publication_facts
 from vulndesk.desk.services.reports import lock_report
-from vulndesk.process.lifecycle import State, TransitionFacts, check_transition
+from vulndesk.process.lifecycle import (
+    State,
+    TransitionFacts,
+    check_transition,
+    publication_guard_problems,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -30,8 +36,12 @@ STATE_TIMESTAMPS: Mapping[State, str] = {
 
 
 def transition_facts(report: Report) -> TransitionFacts:
-    """The report's own facts, and its fix branches' reviews (VIT-18, OEDX-18)."""
-    return replace(report.transition_facts(), **review_facts(report))
+    """The report's own facts, its fix branches' reviews (VIT-18, OEDX-18) and, once released,
+    the publication guards' (which read each fixed version's repository: only then)."""
+    facts = replace(report.transition_facts(), **review_facts(report))
+    if report.current_state is State.RELEASED:
+        facts = replace(facts, publication=publication_facts(report))
+    return facts
 
 
 def transition(
@@ -41,20 +51,29 @@ def transition(
     actor: User | None,
     reason: str = "",
     expected_version: int | None = None,
+    force: bool = False,
 ) -> Report:
     """Move the report to `target` if the process allows it now; raise TransitionError if not.
 
+    `force` publishes despite failed publication guards: it needs a reason and the permission
+    (PermissionDenied), and the audit event lists the guards it overrode.
     Returns the updated report; the instance passed in is left as it was.
     """
     target = State(target)
     with transaction.atomic():
         locked = lock_report(report, expected_version)
         previous = locked.current_state
+        facts = transition_facts(locked)
+        overridden: list[str] = []
+        if force:
+            check_forced_publish(locked, target, actor=actor, reason=reason)
+            overridden = publication_guard_problems(facts)
         check_transition(
             previous,
             target,
-            transition_facts(locked),
+            facts,
             required_triage_fields=locked.project.policy().triage.required_fields,
+            overriding_publication_guards=force,
         )
         now = timezone.now()
         locked.state = target
@@ -68,7 +87,8 @@ def transition(
             "report.transition",
             actor=actor,
             report=locked,
-            data={"from": previous, "to": target, "reason": reason},
+            data={"from": previous, "to": target, "reason": reason}
+            | ({"forced": True, "overridden": overridden} if force else {}),
         )
         if target is State.ACCEPTED:
             fix_lead.assign_on_acceptance(locked, actor=actor)  # EMI-10, where the policy rotates

@@ -14,7 +14,7 @@ from django.utils import timezone
 from vulndesk.desk.management.coordination import coordination, print_coordination, yes_no
 from vulndesk.desk.management.output import human, print_json, print_table
 from vulndesk.desk.models import Component, DisclosureLevelChoices, Project, Report, StateChoices
-from vulndesk.desk.services import components, fix_team, reports, schedule
+from vulndesk.desk.services import components, fix_team, publication, reports, schedule
 from vulndesk.desk.services.fix_lead import assign_fix_lead
 from vulndesk.desk.services.retrospective import retrospective_markdown
 from vulndesk.desk.services.transitions import transition
@@ -27,7 +27,7 @@ OVERRIDE_HELP = "set it even where it breaks the policy; the reason and the rule
 class Command(BaseCommand):
     help = (
         "Work with reports: new, list, show, transition, score, schedule, fixed, lead, invite, "
-        "component, fix-exception, release-date, retrospective."
+        "component, fix-exception, release-date, retrospective, withdraw, revise."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -50,6 +50,19 @@ class Command(BaseCommand):
         move.add_argument("key")
         move.add_argument("state", choices=StateChoices.values)
         move.add_argument("--reason", default="")
+        move.add_argument(
+            "--force",
+            action="store_true",
+            help="publish although a publication guard fails; needs --reason (audited)",
+        )
+        withdraw = verbs.add_parser(
+            "withdraw", help="withdraw a published advisory: it stays public, marked withdrawn"
+        )
+        withdraw.add_argument("key")
+        withdraw.add_argument("--reason", required=True, help="why, e.g. 'Not a vulnerability.'")
+        revise = verbs.add_parser("revise", help="note a later change to a published advisory")
+        revise.add_argument("key")
+        revise.add_argument("--summary", required=True, help="what changed, e.g. 'Added CVE ID.'")
         score = verbs.add_parser("score", help="set the CVSS 3.1 or 4.0 vector")
         score.add_argument("key")
         score.add_argument("vector", help="e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
@@ -127,7 +140,7 @@ class Command(BaseCommand):
         )
         verbs_with_output = (
             new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public, lead,
-            invite, part, exception, release,
+            invite, part, exception, release, withdraw, revise,
         )  # fmt: skip
         for sub in verbs_with_output:
             sub.add_argument("--json", action="store_true", help="print JSON")
@@ -144,7 +157,17 @@ class Command(BaseCommand):
         try:
             report = self.new(options, actor) if verb == "new" else find_report(options["key"])
             if verb == "transition":
-                report = transition(report, options["state"], actor=actor, reason=options["reason"])
+                report = transition(
+                    report,
+                    options["state"],
+                    actor=actor,
+                    reason=options["reason"],
+                    force=options["force"],
+                )
+            elif verb == "withdraw":
+                report = publication.withdraw(report, options["reason"], actor=actor)
+            elif verb == "revise":
+                report = publication.revise(report, options["summary"], actor=actor)
             elif verb == "score":
                 report = reports.score_report(report, options["vector"], actor=actor)
             elif verb == "release-date" and options["propose"]:
