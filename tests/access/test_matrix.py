@@ -348,6 +348,12 @@ ENDPOINTS: list[Endpoint] = [
         "v",
         report_url("report-attachment", pk=lambda w, o: w.attachments[o].pk),
     ),
+    Endpoint(
+        "report-advisory-download",
+        "GET",
+        "v",  # a draft while embargoed: the Markdown is always offered
+        report_url("report-advisory-download", filename=lambda w, o: "advisory.md"),
+    ),
     Endpoint("project-settings", "GET", "m", project_url("project-settings")),
     Endpoint(
         "project-settings",
@@ -642,7 +648,26 @@ ENDPOINTS: list[Endpoint] = [
         api=True,
         data=lambda w, o: {"title": "Imported", "external_ref": f"matrix-{o}"},
     ),
+    Endpoint(
+        "api:import_advisory_record",
+        "POST",
+        "m",  # importing into a project is its security team's, as filing a report is
+        project_url("api:import_advisory_record"),
+        api=True,
+        data=lambda w, o: {
+            "id": f"CVE-2099-{1000 + OBJECTS.index(o)}",
+            "modified": "2024-03-01T10:00:00Z",
+            "summary": "Imported",
+        },
+    ),
     Endpoint("api:get_report", "GET", "v", report_url("api:get_report"), api=True),
+    Endpoint(
+        "api:get_advisory",
+        "GET",
+        "v",  # a draft while embargoed: the Markdown is always offered
+        lambda w, o: report_url("api:get_advisory")(w, o) + "?format=md",
+        api=True,
+    ),
     Endpoint(
         "api:move_report",
         "POST",

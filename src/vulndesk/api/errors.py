@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 
 class ApiError(Exception):
-    """A refusal with its status, code and field; `current` carries the report's state now."""
+    """A refusal with its status, code and field; `current` carries the report's state now,
+    `errors` each problem where there are several."""
 
     def __init__(
         self,
@@ -35,10 +36,11 @@ class ApiError(Exception):
         *,
         field: str | None = None,
         current: dict[str, Any] | None = None,
+        errors: Sequence[dict[str, Any]] = (),
     ) -> None:
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
-        self.current = current
+        self.current, self.errors = current, errors
 
 
 def body(
@@ -134,7 +136,7 @@ def invalid(exc: ValueError) -> ApiError:
 
 def install(api: NinjaAPI) -> None:
     def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
-        content = body(exc.code, exc.message, exc.field)
+        content = body(exc.code, exc.message, exc.field, exc.errors)
         if exc.current is not None:
             content["current"] = exc.current
         return api.create_response(request, content, status=exc.status)

@@ -14,6 +14,7 @@ from ninja.operation import Operation
 from ninja.renderers import BaseRenderer
 
 from vulndesk.api import (
+    advisories,
     affects,
     backports,
     comments,
@@ -70,6 +71,7 @@ for module in (
     fix_team,
     fix_branches,
     backports,
+    advisories,
 ):
     v1.add_router("", module.router)
 api.add_router("/v1", v1)

@@ -3,6 +3,7 @@ from django.urls import path
 
 from vulndesk.desk.views import (
     actions,
+    advisory_section,
     backports,
     calendar,
     cvss,
@@ -149,6 +150,11 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/reporter-messages/",
         actions.reporter_reply,
         name="report-reporter-reply",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/advisory/<str:filename>",
+        advisory_section.advisory_download,
+        name="report-advisory-download",
     ),
     path(
         "reports/<slug:project>/<int:number>/attachments/<int:pk>/",

@@ -55,6 +55,16 @@ PATHS = {
 }
 
 
+class AlreadyImported(InvalidRecord):
+    """The record's vulnerability is on the desk already: its id was imported before, or a
+    report of the project carries its CVE or GHSA id. `keys` names those reports; `problems`
+    lists every refusal, these and any other."""
+
+    def __init__(self, format_name: str, problems: tuple[str, ...], keys: tuple[str, ...]) -> None:
+        super().__init__(format_name, problems)
+        self.keys = keys
+
+
 @dataclass(frozen=True)
 class Imported:
     report: Report
@@ -71,7 +81,8 @@ class _Affect:
 
 
 def import_advisory(project: Project, parsed: Parsed, *, actor: User | None) -> Imported:
-    """The record as a published report of `project`; InvalidRecord lists every refusal."""
+    """The record as a published report of `project`; InvalidRecord lists every refusal
+    (AlreadyImported where the desk holds the vulnerability already)."""
     advisory = parsed.advisory
     paths = PATHS[parsed.format_name]
     problems: list[str] = []
@@ -83,9 +94,13 @@ def import_advisory(project: Project, parsed: Parsed, *, actor: User | None) -> 
         )
     if len(advisory.summary) > TITLE_LENGTH:
         problems.append(f"$.summary: at most {TITLE_LENGTH} characters")
-    problems += _duplicates(project, parsed)
+    duplicates = _duplicates(project, parsed)
+    problems += [problem for problem, _ in duplicates]
     affects = _affects(project, parsed, problems, not_kept)
     severity = _kept_score(advisory.severity, paths["severity"], not_kept)
+    if duplicates:
+        keys = tuple(dict.fromkeys(key for _, key in duplicates))
+        raise AlreadyImported(parsed.format_name, tuple(problems), keys)
     if problems:
         raise InvalidRecord(parsed.format_name, tuple(problems))
     published = advisory.published or advisory.modified
@@ -124,7 +139,8 @@ def import_advisory(project: Project, parsed: Parsed, *, actor: User | None) -> 
         # Another import of the same id committed between the check and the insert.
         if (found := project.reports.filter(external_ref=parsed.source_id).first()) is None:
             raise
-        raise InvalidRecord(parsed.format_name, (_imported_before(parsed, found),)) from None
+        problem = _imported_before(parsed, found)
+        raise AlreadyImported(parsed.format_name, (problem,), (found.key,)) from None
     return Imported(report, tuple(not_kept))
 
 
@@ -177,21 +193,23 @@ def _imported_before(parsed: Parsed, report: Report) -> str:
     )
 
 
-def _duplicates(project: Project, parsed: Parsed) -> list[str]:
+def _duplicates(project: Project, parsed: Parsed) -> list[tuple[str, str]]:
+    """Each refusal for a report that holds the vulnerability already, with that report's key."""
     found = project.reports.filter(external_ref=parsed.source_id).first()
     if found is not None:
-        return [_imported_before(parsed, found)]
+        return [(_imported_before(parsed, found), found.key)]
     ids = set(parsed.advisory.aliases)
     problems = []
     for report in project.reports.only("number", "project", "cve_id", "aliases"):
         shared = sorted(ids & {report.cve_id, *report.aliases})
         if shared:
             verb = "names" if len(shared) == 1 else "name"
-            problems.append(
+            problem = (
                 f"{PATHS[parsed.format_name]['aliases']}: {', '.join(shared)} already {verb}"
                 f" {report.key}; nothing was imported (the desk keeps one report per"
                 " vulnerability)"
             )
+            problems.append((problem, report.key))
     return problems
 
 

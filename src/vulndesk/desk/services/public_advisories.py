@@ -97,11 +97,14 @@ def downloads(report: Report) -> list[Download]:
     return _rendered(report, list(FORMATS), Issuer.configured())
 
 
-def download(report: Report, filename: str, issuer: Issuer | None = None) -> Download | None:
+def download(report: Report, filename: str) -> Download | None:
     """One format of the report's advisory; None for a file name no format has."""
-    if filename not in FORMATS:
-        return None
-    return _rendered(report, [filename], issuer or Issuer.configured())[0]
+    return rendered(report, filename) if filename in FORMATS else None
+
+
+def rendered(report: Report, filename: str) -> Download:
+    """The format of FORMATS named `filename` of the report's advisory."""
+    return _rendered(report, [filename], Issuer.configured())[0]
 
 
 def _rendered(report: Report, filenames: list[str], issuer: Issuer) -> list[Download]:

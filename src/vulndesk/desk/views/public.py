@@ -63,12 +63,26 @@ def advisory_download(
     found = public_advisories.download(report, filename)
     if found is None:
         raise Http404("No such format.")
+    return file_response(report, found, missing=404, disposition="inline")
+
+
+def file_response(
+    report: Report,
+    found: public_advisories.Download,
+    *,
+    missing: int,
+    disposition: str,
+    prefix: str = "",
+) -> HttpResponse:
+    """The record as a file (EMISSARY-2.osv.json, after `prefix`), or as plain text with the
+    status `missing`, what it lacks."""
     if not found.offered:
         reasons = "\n".join(f"- {problem}" for problem in found.problems)
         text = f"{report.key} has no {found.format.label} record yet:\n{reasons}\n"
-        return HttpResponse(text, status=404, content_type="text/plain; charset=utf-8")
+        return HttpResponse(text, status=missing, content_type="text/plain; charset=utf-8")
     response = HttpResponse(found.body, content_type=found.format.content_type)
-    response["Content-Disposition"] = f'inline; filename="{report.key}.{found.format.suffix}"'
+    name = f"{report.key}.{prefix}{found.format.suffix}"
+    response["Content-Disposition"] = f'{disposition}; filename="{name}"'
     return response
 
 

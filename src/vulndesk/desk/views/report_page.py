@@ -38,6 +38,7 @@ from vulndesk.desk.forms import (
 from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.noise import RejectForm, noise_for
 from vulndesk.desk.services.transitions import transition_facts
+from vulndesk.desk.views.advisory_section import advisory_section
 from vulndesk.desk.views.backport_section import backport_section
 from vulndesk.desk.views.component_section import component_section
 from vulndesk.desk.views.cvss import CvssPreview, preview_of
@@ -189,5 +190,6 @@ def render_report_page(
         "fix_team_section": fix_team_section(user, report, bound or {}),
         "component_section": component_section(user, report, bound or {}),
         "backports": backport_section(user, report, bound or {}),
+        "advisory": advisory_section(report),
     }
     return render(request, "desk/report_detail.html", context, status=status)
