@@ -1,6 +1,7 @@
 """The blameless retrospective from plain facts (EMI-46 to EMI-49), on hand examples and
 hypothesis."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,7 +92,11 @@ def test_each_deadline_says_whether_it_was_met_and_by_how_much() -> None:
     assert judge(DeadlineFact("a", "", due, None), T0).text == "open, due in 1 d"
     overdue = judge(DeadlineFact("a", "", due, None), due + timedelta(hours=5))
     assert (overdue.outcome, overdue.text) == (Outcome.MISSED, "missed by 5 h so far, still open")
-    assert judge(DeadlineFact("a", "", None, None), T0).outcome is Outcome.UNDATED
+    undated = judge(DeadlineFact("a", "", None, None), T0)
+    assert (undated.outcome, undated.text) == (
+        Outcome.UNDATED,
+        "not dated: its starting event never came",
+    )
 
 
 def test_a_notice_sent_before_its_window_opened_is_told_apart_from_a_late_one() -> None:
@@ -166,8 +171,15 @@ def test_what_is_not_known_says_not_recorded() -> None:
         in text
     )
     assert "- Release Date: not set" in text
+    assert "## Deadlines\n\nNone were due.\n" in text
     assert "- Time to release: not reached" in text
     assert "its fix is not released yet (state: fixing)" in text
+    undated = [DeadlineFact("security_announcement_posted", "OEDX-20", None, None)]
+    text = render_markdown(build(replace(facts, deadlines=undated)))
+    assert (
+        "- security_announcement_posted (OEDX-20): not dated: its starting event never came\n"
+        in (text)
+    )
 
 
 def test_a_title_or_summary_cannot_break_the_document() -> None:

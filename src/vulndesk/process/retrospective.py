@@ -180,7 +180,7 @@ def judge(deadline: DeadlineFact, as_of: datetime) -> Verdict:
             return Verdict(deadline, Outcome.MET, "met at the due time")
         return Verdict(deadline, Outcome.MET, f"met {span(due - met)} early")
     if due is None:
-        return Verdict(deadline, Outcome.UNDATED, "open, not dated: its starting event never came")
+        return Verdict(deadline, Outcome.UNDATED, "not dated: its starting event never came")
     if due < as_of:
         return Verdict(
             deadline, Outcome.MISSED, f"missed by {span(as_of - due)} so far, still open"
@@ -311,8 +311,8 @@ def render_markdown(retro: Retrospective) -> str:
     ]
     lines += ["", "## Deadlines", ""]
     lines += [
-        f"- {_inline(v.deadline.name)}{_rule(v.deadline.rule_id)}: due "
-        f"{stamp(v.deadline.due_at) if v.deadline.due_at else 'not dated'}, {v.text}"
+        f"- {_inline(v.deadline.name)}{_rule(v.deadline.rule_id)}: "
+        + (f"due {stamp(v.deadline.due_at)}, {v.text}" if v.deadline.due_at else v.text)
         for v in retro.verdicts
     ] or ["None were due."]
     lines += ["", "## Who was involved", "", "Named so readers know whom to ask, not to blame.", ""]
