@@ -17,11 +17,11 @@ from django.urls import reverse
 from tests.advisories.schemas import osv_errors
 from tests.desk.cast import LEAK_TITLE, Cast, make_cast, publish
 from tests.desk.report_page import add_to_fix_team, sign_in
-from vulndesk.desk.models import Affect, AffectStatus, Package, ReleaseLine, Report
+from tests.desk.test_public_advisories import LEAK_CVE, VECTOR, affect_package
+from vulndesk.desk.models import Package, ReleaseLine, Report
 from vulndesk.desk.services.public_advisories import FORMATS
 
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)
-LEAK_CVE = "CVE-2024-99999"
 
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(T0, tick=False)]
 
@@ -37,17 +37,8 @@ def cast(settings: LazySettings) -> Cast:
         ecosystem="npm",
         repository="https://github.com/emissary-ingress/client.git",
     )
-    Report.objects.filter(pk=cast.leak.pk).update(
-        cve_id=LEAK_CVE, cvss_vector="CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
-    )
-    Affect.objects.create(
-        report=cast.leak,
-        release_line=ReleaseLine.objects.create(project=cast.emissary, name="1.13"),
-        package="emissary-client",
-        affected_range="<1.13.4",
-        fixed_version="1.13.4",
-        status=AffectStatus.FIXED,
-    )
+    Report.objects.filter(pk=cast.leak.pk).update(cve_id=LEAK_CVE, cvss_vector=VECTOR)
+    affect_package(cast.leak, ReleaseLine.objects.create(project=cast.emissary, name="1.13"))
     return cast
 
 
