@@ -28,12 +28,14 @@ from vulndesk.desk.models import (
     AuditEvent,
     Backport,
     Component,
+    Distributor,
     Nomination,
     RemovalVote,
     Report,
     TeamMember,
     TeamRole,
 )
+from vulndesk.desk.models.distributor import DistributorMembership, MembershipState
 from vulndesk.desk.models.fix import FixBranch, TestRun
 from vulndesk.desk.models.project import Project
 from vulndesk.desk.models.team import FixTeamMember
@@ -219,6 +221,15 @@ def removal_vote_id(world: World, obj: str) -> int:
         project=project, user=make_user(f"silent-{obj}"), role=TeamRole.SECURITY_TEAM
     )
     return RemovalVote.objects.create(member=silent, opened_by=opener, reason="silent").pk
+
+
+def application_id(world: World, obj: str) -> int:
+    """An organisation's waiting application to the project's distributors list (made inside
+    the request's rolled-back transaction)."""
+    applicant = Distributor.objects.create(slug=f"applicant-{obj}", name=f"Applicant {obj}")
+    return DistributorMembership.objects.create(
+        project=world.projects[obj], distributor=applicant, state=MembershipState.APPLIED
+    ).pk
 
 
 def component_id(world: World, obj: str) -> int:
@@ -498,6 +509,44 @@ ENDPOINTS: list[Endpoint] = [
     ),
     Endpoint("notice-detail", "GET", "n", notice_url("notice-detail")),
     Endpoint("notice-acknowledge", "POST", "k", notice_url("notice-acknowledge")),
+    Endpoint(
+        "notice-answer",
+        "POST",
+        "k",
+        notice_url("notice-answer"),
+        data=lambda w, o: {"answer": "affected", "statement": "we ship 1.0"},
+    ),
+    Endpoint(
+        "report-distributor-notice",
+        "POST",
+        "t",
+        report_url("report-distributor-notice"),
+        data=lambda w, o: {"subject": "Advance notice", "body": "Patch attached."},
+        refused_for=frozenset(OBJECTS),  # neither preset has a distributors list (VIT-27)
+    ),
+    Endpoint(
+        "report-distributor-remind",
+        "POST",
+        "t",
+        report_url("report-distributor-remind"),
+        refused_for=frozenset(OBJECTS),  # no list, so nobody to remind
+    ),
+    Endpoint("project-distributors", "GET", "m", project_url("project-distributors")),
+    Endpoint(
+        "project-distributors-terms",
+        "POST",
+        "m",
+        project_url("project-distributors-terms"),
+        data=lambda w, o: {"text": "Keep it secret."},
+        refused_for=frozenset(OBJECTS),  # no list, so no terms
+    ),
+    Endpoint(
+        "project-distributors-decision",
+        "POST",
+        "m",
+        project_url("project-distributors-decision", pk=application_id),
+        data=lambda w, o: {"approve": "yes", "reason": ""},
+    ),
     Endpoint("advisory-detail", "GET", "A", report_url("advisory-detail"), public=True),
     Endpoint(
         "advisory-download",
@@ -912,6 +961,11 @@ NOT_IN_MATRIX: dict[str, str] = {
     "project-security-txt": "public: one project's channels for tools, a 404 while it has none"
     " (as this world's projects); tests/desk/test_security_policy.py",
     "report-new": "public: the report form shows no report; tests/desk/test_report_form.py",
+    "distributors-join": "public: a project's distributors list, its terms and how to apply,"
+    " no report; tests/desk/test_distributors.py",
+    "distributors-apply": "any signed-in organisation applies; tests/desk/test_distributors.py",
+    "distributors-accept-terms": "the organisation's own membership, a 404 for anyone else;"
+    " tests/desk/test_distributors.py",
     "report-fix-team-accept": "the invitee's own answer; tests/desk/test_fix_team.py",
     "fix-team-accept-invite": "one invitee's mailed link; tests/desk/test_fix_team_mail.py",
 }

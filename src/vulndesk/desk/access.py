@@ -41,6 +41,7 @@ from vulndesk.desk.models import (
     TeamMember,
     TeamRole,
 )
+from vulndesk.desk.models.distributor import DistributorMembership
 from vulndesk.lib.tokens import digest
 
 AnyUser = AbstractBaseUser | AnonymousUser
@@ -351,9 +352,23 @@ def notices_visible_to(user: AnyUser) -> QuerySet[DistributorNotice]:
 
 
 def can_acknowledge_notice(user: AnyUser, notice: DistributorNotice) -> bool:
-    """Only the organisation the notice is addressed to acknowledges it."""
+    """Only the organisation the notice is addressed to acknowledges it, and answers it."""
     user_id = _signed_in_id(user)
     return user_id is not None and notice.distributor.members.filter(pk=user_id).exists()
+
+
+def can_send_notices(user: AnyUser, report: Report) -> bool:
+    """Send a report's distributor notice, see every organisation's answer, remind the silent:
+    those who triage it (the security team and the report's Fix Lead)."""
+    return can_triage(user, report)
+
+
+def memberships_spoken_for(user: AnyUser, project: Project) -> QuerySet[DistributorMembership]:
+    """The places on the project's distributors list of the organisations the user works for:
+    theirs to read (the decision, its reason) and to accept the embargo terms for."""
+    if (user_id := _signed_in_id(user)) is None:
+        return DistributorMembership.objects.none()
+    return DistributorMembership.objects.filter(project=project, distributor__members__id=user_id)
 
 
 def can_force_publish(user: AnyUser, report: Report) -> bool:

@@ -42,6 +42,7 @@ from vulndesk.desk.views.advisory_section import advisory_section
 from vulndesk.desk.views.backport_section import backport_section
 from vulndesk.desk.views.component_section import component_section
 from vulndesk.desk.views.cvss import CvssPreview, preview_of
+from vulndesk.desk.views.distributor_section import distributor_section
 from vulndesk.desk.views.fix_repo_page import fix_repo_section
 from vulndesk.desk.views.fix_team_section import fix_team_section
 from vulndesk.process.lifecycle import ALLOWED, TRIAGE_FIELDS, State, check_transition
@@ -190,6 +191,7 @@ def render_report_page(
         "fix_team_section": fix_team_section(user, report, bound or {}),
         "component_section": component_section(user, report, bound or {}),
         "backports": backport_section(user, report, bound or {}),
+        "distributor_section": distributor_section(user, report, bound or {}),
         "advisory": advisory_section(report),
     }
     return render(request, "desk/report_detail.html", context, status=status)
