@@ -337,6 +337,19 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "report-reporter-links-revoke", "POST", "t", report_url("report-reporter-links-revoke")
     ),
+    # Overridden, so each report takes the date whatever its policy says (KAR-33, EMI-40).
+    Endpoint(
+        "report-release-date",
+        "POST",
+        "t",
+        report_url("report-release-date"),
+        data=lambda w, o: {
+            "release_date": "2030-01-07T16:00",
+            "reason": "agreed",
+            "override": "on",
+            "version": version(w, o),
+        },
+    ),
     Endpoint(
         "report-fix-exception",
         "POST",
@@ -752,6 +765,20 @@ ENDPOINTS: list[Endpoint] = [
         api=True,
     ),
     Endpoint("api:list_deadlines", "GET", "v", report_url("api:list_deadlines"), api=True),
+    Endpoint("api:propose_release", "GET", "v", report_url("api:propose_release"), api=True),
+    Endpoint(
+        "api:set_release_date",
+        "POST",
+        "t",
+        report_url("api:set_release_date"),
+        api=True,
+        data=lambda w, o: {
+            "release_date": "2030-01-07T16:00:00Z",
+            "reason": "agreed",
+            "override": True,
+            "version": version(w, o),
+        },
+    ),
     Endpoint("api:list_audit_events", "GET", "v", report_url("api:list_audit_events"), api=True),
     Endpoint("api:get_retrospective", "GET", "t", report_url("api:get_retrospective"), api=True),
     Endpoint("api:list_comments", "GET", "v", report_url("api:list_comments"), api=True),

@@ -319,6 +319,7 @@ def test_a_hostile_description_renders_without_executable_markup(
                 "report-reporter-reply",
                 "report-fix-repo",
                 "report-component",
+                "report-release-date",
                 "report-fix-lead-assign",
                 "report-fix-team-invite",
             )

@@ -25,6 +25,7 @@ from vulndesk.api import (
     history,
     imports,
     projects,
+    release_date,
     reports,
     retrospective,
     team,
@@ -61,6 +62,7 @@ v1 = Router()
 for module in (
     projects,
     reports,
+    release_date,
     imports,
     affects,
     history,

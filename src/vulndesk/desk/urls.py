@@ -17,6 +17,7 @@ from vulndesk.desk.views import (
     notices,
     projects,
     public,
+    release_date,
     reporter,
     reports,
     retrospective,
@@ -200,6 +201,11 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/fix-exception/",
         actions.fix_exception,
         name="report-fix-exception",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/release-date/",
+        release_date.set_release_date,
+        name="report-release-date",
     ),
     path(
         "reports/<slug:project>/<int:number>/private-handling/",

@@ -71,18 +71,6 @@ class Command(BaseCommand):
         schedule.add_argument("release_date", type=aware_datetime, help="ISO 8601, UTC if no zone")
         schedule.add_argument("--reason", required=True, help="why (EMI-13)")
         schedule.add_argument("--override", action="store_true", help=OVERRIDE_HELP)
-        release = verbs.add_parser(
-            "release-date", help="propose the earliest Release Date the policy allows, or set one"
-        )
-        release.add_argument("key")
-        release.add_argument(
-            "release_date", nargs="?", type=aware_datetime, help="ISO 8601, UTC if no zone"
-        )
-        release.add_argument(
-            "--propose", action="store_true", help="print the proposed date and the rules behind it"
-        )
-        release.add_argument("--reason", default="", help="why it is set or moved (EMI-13)")
-        release.add_argument("--override", action="store_true", help=OVERRIDE_HELP)
         fixed = verbs.add_parser("fixed", help="record the release that ships the fix (FOLIO-34)")
         fixed.add_argument("key")
         fixed.add_argument("version", help="e.g. 1.13.10")
@@ -126,6 +114,18 @@ class Command(BaseCommand):
         )
         exception.add_argument("key")
         exception.add_argument("--reason", required=True, help="e.g. active exploitation")
+        release = verbs.add_parser(
+            "release-date", help="propose the earliest Release Date the policy allows, or set one"
+        )
+        release.add_argument("key")
+        release.add_argument(
+            "release_date", nargs="?", type=aware_datetime, help="ISO 8601, UTC if no zone"
+        )
+        release.add_argument(
+            "--propose", action="store_true", help="print the proposed date and the rules behind it"
+        )
+        release.add_argument("--reason", default="", help="why it is set or moved (EMI-13)")
+        release.add_argument("--override", action="store_true", help=OVERRIDE_HELP)
         retro = verbs.add_parser(
             "retrospective", help="print the blameless retrospective as Markdown (EMI-46/48)"
         )
