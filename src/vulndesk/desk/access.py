@@ -329,7 +329,8 @@ def can_nominate(user: AnyUser, project: Project) -> bool:
 
 
 def can_file_reports(user: AnyUser, project: Project) -> bool:
-    """File a report on someone's behalf or import one from another tracker (the API)."""
+    """File a report on someone's behalf, or import one from another tracker or an OSV record
+    or GitHub advisory (the API)."""
     return can_manage_project(user, project)
 
 
