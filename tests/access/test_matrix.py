@@ -814,6 +814,25 @@ ENDPOINTS: list[Endpoint] = [
         api=True,
         data=lambda w, o: {"approved": True},
     ),
+    # Release-day integrity (EMI-42, KAR-41): no private repository is linked, so there is no
+    # fix to freeze, and a fix never frozen cannot be checked.
+    Endpoint("api:get_fix_integrity", "GET", "t", report_url("api:get_fix_integrity"), api=True),
+    Endpoint(
+        "api:freeze_fix",
+        "POST",
+        "t",
+        report_url("api:freeze_fix"),
+        api=True,
+        refused_for=frozenset(OBJECTS),
+    ),
+    Endpoint(
+        "api:check_fix_integrity",
+        "POST",
+        "t",
+        report_url("api:check_fix_integrity"),
+        api=True,
+        refused_for=frozenset(OBJECTS),
+    ),
     Endpoint(
         "api:link_security_repository",
         "PUT",

@@ -1,6 +1,7 @@
 """A report's private security repository and its fix branches: link the repository, list the
 branches with their latest test run and reviews, sync them, queue a test run, record a review
-(EMI-29, OEDX-16, VIT-18, OEDX-18, OEDX-19)."""
+(EMI-29, OEDX-16, VIT-18, OEDX-18, OEDX-19); freeze the fix as sent to distributors and check
+what landed against it (EMI-42, KAR-41)."""
 
 from __future__ import annotations
 
@@ -22,10 +23,18 @@ from vulndesk.api.detail import (
     token_of,
 )
 from vulndesk.api.errors import refusals
-from vulndesk.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, Storable, StrictBool, Version
+from vulndesk.api.schemas import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    Input,
+    Storable,
+    StrictBool,
+    Version,
+    error_responses,
+)
 from vulndesk.desk.access import can_manage_fix, can_review_fix, can_run_fix_tests
 from vulndesk.desk.models import FixBranch, Report, Review, TestRun
-from vulndesk.desk.services import fix_repo
+from vulndesk.desk.services import fix_integrity, fix_repo
 from vulndesk.gitops import display_remote
 
 router = Router(tags=["fix branches"])
@@ -220,3 +229,105 @@ def review_fix_branch(
             branch, reviewer=user, approved=payload.approved, comment=payload.comment
         )
     return Status(201, review_out(review))
+
+
+class FrozenCommitOut(Schema):
+    sha: str
+    subject: str
+    patch_id: str = Field(description="git patch-id --stable; empty: it changes nothing")
+
+
+class SentBranchOut(Schema):
+    branch: str = Field(description="where the fix lands: main or a release line's branch")
+    base: str = Field(description="that branch's tip in the private repository when frozen")
+    fix_branches: list[str]
+    commits: list[FrozenCommitOut] = Field(description="oldest first")
+
+
+class FindingOut(Schema):
+    kind: Literal["missing", "changed", "extra"]
+    subject: str
+    sent: FrozenCommitOut | None
+    landed: FrozenCommitOut | None
+    text: str = Field(description="the branch, the commit subject and what differs")
+
+
+class LandedBranchOut(Schema):
+    branch: str
+    base: str
+    landed: list[FrozenCommitOut] = Field(description="the commits after `base`, oldest first")
+    findings: list[FindingOut]
+    problem: str = Field(description="why the branch could not be compared; empty if it was")
+
+
+class IntegrityOut(Schema):
+    frozen_fix_required: bool = Field(description="the policy refuses release without a freeze")
+    frozen_at: datetime | None
+    frozen_by: str | None
+    sent: list[SentBranchOut] = Field(description="the frozen fix, per branch it lands on")
+    checked_at: datetime | None = Field(description="when what landed was last compared")
+    repository: str = Field(description="the project's repository, where the fix lands")
+    landed: list[LandedBranchOut]
+    problems: list[str] = Field(
+        description="why release is refused now (EMI-42, KAR-41); empty: nothing stops it"
+    )
+
+
+def integrity_out(report: Report) -> dict[str, Any]:
+    freeze = fix_integrity.latest_freeze(report)
+    result = freeze.check_result if freeze is not None else {}
+    return {
+        "frozen_fix_required": report.project.policy().release_integrity.frozen_fix_required,
+        "frozen_at": freeze.frozen_at if freeze else None,
+        "frozen_by": freeze.frozen_by.get_username() if freeze and freeze.frozen_by else None,
+        "sent": freeze.branches if freeze else [],
+        "checked_at": freeze.checked_at if freeze else None,
+        "repository": result.get("repository", ""),
+        "landed": result.get("branches", []),
+        "problems": list(fix_integrity.integrity_facts(report)["integrity_problems"]),
+    }
+
+
+@router.get(
+    "/reports/{project}/{number}/integrity",
+    response={200: IntegrityOut, **error_responses(401, 403, 404, 422)},
+    auth=read_token,
+)
+def get_fix_integrity(request: HttpRequest, project: ProjectSlug, number: ReportNumber) -> Any:
+    """The fix as frozen for distributors and the last check of what landed (EMI-42, KAR-41);
+    reads no git: POST …/integrity/check compares afresh."""
+    report = report_for(request, project, number)
+    require(can_manage_fix(token_of(request).user, report), "see its release-day integrity")
+    return integrity_out(report)
+
+
+@router.post(
+    "/reports/{project}/{number}/integrity/freeze",
+    response={201: IntegrityOut, **WRITE_ERRORS},
+    auth=write_token,
+)
+def freeze_fix(request: HttpRequest, project: ProjectSlug, number: ReportNumber) -> Any:
+    """Record the patch-ids of every fix branch's commits at its synced head, as sent to
+    distributors; a new freeze replaces the last for release day (422 with no fix branch)."""
+    report = report_for(request, project, number)
+    user = token_of(request).user
+    require(can_manage_fix(user, report), "freeze its fix")
+    with refusals(report, lambda current: None):
+        fix_integrity.freeze_fix(report, actor=user)
+    return Status(201, integrity_out(report))
+
+
+@router.post(
+    "/reports/{project}/{number}/integrity/check",
+    response={200: IntegrityOut, **WRITE_ERRORS},
+    auth=write_token,
+)
+def check_fix_integrity(request: HttpRequest, project: ProjectSlug, number: ReportNumber) -> Any:
+    """Compare what landed on each branch of the project's repository with the frozen fix and
+    record the result; `problems` lists each difference (422 if the fix was never frozen)."""
+    report = report_for(request, project, number)
+    user = token_of(request).user
+    require(can_manage_fix(user, report), "check its release-day integrity")
+    with refusals(report, lambda current: None):
+        fix_integrity.check_release_integrity(report, actor=user)
+    return integrity_out(report)

@@ -129,6 +129,8 @@ class TransitionFacts:
     # supported lines whose fix is not recorded yet.
     no_fix_reason: str = ""
     unfixed_supported_lines: tuple[str, ...] = ()
+    # Why what landed is not the fix sent to distributors, one sentence each (EMI-42, KAR-41).
+    integrity_problems: tuple[str, ...] = ()
     # The publication guards' facts (tags read from git, the clock): gathered by the service
     # only for a released report, as reading tags takes a network round trip.
     publication: PublicationFacts | None = None
@@ -256,6 +258,7 @@ def _guard_problems(
             problems.append(
                 f"the fix is not recorded on every affected supported line: {lines} (VIT-5)"
             )
+        problems += facts.integrity_problems
     return problems
 
 

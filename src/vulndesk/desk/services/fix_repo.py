@@ -135,12 +135,16 @@ def branch_commits(branch: FixBranch) -> list[gitops.Commit]:
     path = mirror_path(branch.report)
     if not branch.head_sha or not gitops.has_commit(path, branch.head_sha):
         return []
-    line = branch.release_line
-    base = line.branch if line is not None and line.branch else branch.report.project.main_branch
     try:
-        return gitops.commits_between(path, f"refs/heads/{base}", branch.head_sha)
+        return gitops.commits_between(path, f"refs/heads/{target_branch(branch)}", branch.head_sha)
     except gitops.GitError:
         return []  # the line's branch is gone from the remote: the next sync says so
+
+
+def target_branch(branch: FixBranch) -> str:
+    """The branch the fix branch fixes, where its commits land: its line's, or main."""
+    line = branch.release_line
+    return line.branch if line is not None and line.branch else branch.report.project.main_branch
 
 
 def configure_testing(

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vulndesk.desk.models import Report
-from vulndesk.desk.services import audit, deadlines, fix_lead, fix_team
+from vulndesk.desk.services import audit, deadlines, fix_integrity, fix_lead, fix_team
 from vulndesk.desk.services.fix_repo import review_facts
 from vulndesk.desk.services.publication import check_forced_publish, publication_facts
 from vulndesk.desk.services.reports import lock_report
@@ -38,7 +38,11 @@ STATE_TIMESTAMPS: Mapping[State, str] = {
 def transition_facts(report: Report) -> TransitionFacts:
     """The report's own facts, its fix branches' reviews (VIT-18, OEDX-18) and, once released,
     the publication guards' (which read each fixed version's repository: only then)."""
-    facts = replace(report.transition_facts(), **review_facts(report))
+    facts = replace(
+        report.transition_facts(),
+        **review_facts(report),
+        **fix_integrity.integrity_facts(report),  # the latest check of what landed (EMI-42)
+    )
     if report.current_state is State.RELEASED:
         facts = replace(facts, publication=publication_facts(report))
     return facts
@@ -60,6 +64,10 @@ def transition(
     Returns the updated report; the instance passed in is left as it was.
     """
     target = State(target)
+    if target is State.RELEASED and report.fix_freezes.exists():
+        # What landed is read afresh (git, outside the transaction) and recorded on the
+        # freeze, where the guard reads it (EMI-42, KAR-41).
+        fix_integrity.check_release_integrity(report, actor=actor)
     with transaction.atomic():
         locked = lock_report(report, expected_version)
         previous = locked.current_state

@@ -1,5 +1,6 @@
 """The report page's "Private repository" section: the remote, its fix branches per release
-line, their latest test runs and their reviews (what `report_page` shows)."""
+line, their latest test runs and their reviews, and the fix as frozen for distributors with
+the last check of what landed (what `report_page` shows)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from dataclasses import dataclass, field
 from django import forms
 
 from vulndesk.desk.access import AnyUser, can_manage_fix, can_review_fix, can_run_fix_tests
-from vulndesk.desk.models import FixBranch, Report, Review, TestRun
-from vulndesk.desk.services import fix_repo
+from vulndesk.desk.models import FixBranch, FixFreeze, Report, Review, TestRun
+from vulndesk.desk.services import fix_integrity, fix_repo
 from vulndesk.gitops import Commit, display_remote
 
 ANCHOR = "fix-repo"
@@ -49,6 +50,15 @@ class BranchView:
 
 
 @dataclass
+class Integrity:
+    """The fix as frozen for distributors and the last check of what landed (EMI-42, KAR-41)."""
+
+    required: bool  # the policy refuses release without a freeze
+    freeze: FixFreeze | None
+    problems: list[str]  # what stops the release now
+
+
+@dataclass
 class FixRepoSection:
     remote: str
     groups: list[tuple[str, list[BranchView]]]  # by the line each branch fixes
@@ -56,6 +66,7 @@ class FixRepoSection:
     may_manage: bool
     may_test: bool
     may_review: bool
+    integrity: Integrity | None = None  # for those who manage the fix
     forms: dict[str, forms.Form] = field(default_factory=dict)
 
 
@@ -78,13 +89,22 @@ def fix_repo_section(
         title = line.name if line else f"{report.project.main_branch} (main)"
         groups.setdefault(title, []).append(branch_view(branch))
     remote = report.security_repository
+    may_manage = can_manage_fix(user, report)
+    integrity = None
+    if may_manage:
+        integrity = Integrity(
+            required=report.project.policy().release_integrity.frozen_fix_required,
+            freeze=fix_integrity.latest_freeze(report),
+            problems=list(fix_integrity.integrity_facts(report)["integrity_problems"]),
+        )
     return FixRepoSection(
         remote=display_remote(remote) if remote else "",
         groups=sorted(groups.items()),
         required_approvals=report.project.policy().fix_review.required_approvals,
-        may_manage=can_manage_fix(user, report),
+        may_manage=may_manage,
         may_test=can_run_fix_tests(user, report),
         may_review=can_review_fix(user, report),
+        integrity=integrity,
         forms={
             "remote": bound.get(REMOTE_FORM) or RemoteForm(),
             "review": bound.get(REVIEW_FORM) or ReviewForm(),

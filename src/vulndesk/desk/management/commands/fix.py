@@ -6,14 +6,15 @@ from django.core.management.base import BaseCommand, CommandError
 from vulndesk.desk.management.commands.report import find_report, find_user
 from vulndesk.desk.management.output import print_json, print_table
 from vulndesk.desk.models import FixBranch, Report, TestRun
-from vulndesk.desk.services import fix_repo
+from vulndesk.desk.services import fix_integrity, fix_repo
 from vulndesk.gitops import display_remote
 
 
 class Command(BaseCommand):
     help = (
         "A report's private security repository: link its remote, sync its fix branches, run "
-        "the project's tests on one, record a review."
+        "the project's tests on one, record a review; freeze the fix as sent to distributors "
+        "and verify that what landed is exactly that (EMI-42, KAR-41)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -43,6 +44,17 @@ class Command(BaseCommand):
         verdict.add_argument("--approve", action="store_true")
         verdict.add_argument("--request-changes", action="store_true")
         review.add_argument("--comment", default="")
+        freeze = verbs.add_parser(
+            "freeze", help="record the patch-ids of the fix commits, as sent to distributors"
+        )
+        freeze.add_argument("key")
+        freeze.add_argument("--as", dest="actor", metavar="USERNAME")
+        verify = verbs.add_parser(
+            "verify", help="compare what landed on each branch with the frozen fix"
+        )
+        verify.add_argument("key")
+        verify.add_argument("--as", dest="actor", metavar="USERNAME")
+        verify.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = find_report(options["key"])
@@ -114,6 +126,42 @@ class Command(BaseCommand):
         )
         verdict = "approved" if review.approved else "changes requested"
         self.stdout.write(f"{branch.name} at {review.sha[:12]}: {verdict} by {actor}")
+
+    def freeze(self, report: Report, actor: Any, options: dict[str, Any]) -> None:
+        frozen = fix_integrity.freeze_fix(report, actor=actor)
+        for entry in frozen.branches:
+            fixes = ", ".join(entry["fix_branches"])
+            self.stdout.write(f"{entry['branch']} (from {fixes}, over {entry['base'][:12]}):")
+            for commit in entry["commits"]:
+                self.stdout.write(
+                    f"  {commit['sha'][:12]} {commit['patch_id'][:12]} {commit['subject']}"
+                )
+        self.stdout.write(f"{report.key}: fix frozen at {frozen.frozen_at:%Y-%m-%d %H:%M} UTC")
+
+    def verify(self, report: Report, actor: Any, options: dict[str, Any]) -> None:
+        checked = fix_integrity.check_release_integrity(report, actor=actor)
+        result = checked.check_result
+        if options["json"]:
+            print_json(self.stdout, result | {"frozen_at": checked.frozen_at})
+        else:
+            self.stdout.write(f"what landed on {result['repository'] or '(no repository)'}:")
+            for branch in result["branches"]:
+                state = "differs" if branch["problem"] or branch["findings"] else "as sent"
+                self.stdout.write(f"{branch['branch']}: {state}")
+                if branch["problem"]:
+                    self.stdout.write(f"  {branch['problem']}")
+                for finding in branch["findings"]:
+                    self.stdout.write(f"  {finding['kind']}: {finding['text']}")
+            if not result["branches"]:
+                for problem in result["problems"]:
+                    self.stdout.write(f"  {problem}")
+        if result["problems"]:
+            raise CommandError(
+                f"{report.key}: what landed is not the fix sent to distributors "
+                f"({len(result['problems'])} problems)"
+            )
+        if not options["json"]:
+            self.stdout.write(f"{report.key}: every commit landed as sent to distributors")
 
 
 def branch_named(report: Report, name: str) -> FixBranch:
