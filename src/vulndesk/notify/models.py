@@ -129,3 +129,26 @@ class OutboundEmail(models.Model):
             digest = hashlib.sha256(self.idempotency_key.encode()).hexdigest()[:32]
             return f"<vulndesk-{digest}@{domain}>"
         return f"<vulndesk-outbound-{self.pk}@{domain}>"
+
+
+class AnnouncementTemplate(models.Model):
+    """A project's own text for one kind of announcement, in place of the default shipped."""
+
+    project = models.ForeignKey(
+        "desk.Project", on_delete=models.CASCADE, related_name="announcement_templates"
+    )
+    kind = models.CharField(max_length=40, choices=OutboundEmail.Kind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "kind"], name="notify_one_template_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project} {self.kind} template"

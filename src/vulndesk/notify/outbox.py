@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -12,9 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vulndesk.desk.models import Deadline, FixTeamMember, Report, ReporterMessage
+from vulndesk.desk.services import audit
 from vulndesk.notify.embargo import embargo_refusal
 from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
 from vulndesk.notify.tasks import send_outbound_email
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 
 @dataclass(frozen=True)
@@ -226,4 +231,39 @@ def queue_announcement(
             return existing
         email.save()
         send_outbound_email.using(run_after=email.send_after).enqueue(email.pk)
+    return email
+
+
+def resend(email: OutboundEmail, *, actor: User | None) -> OutboundEmail:
+    """Send again a message the worker gave up on (or is still retrying): its attempts start
+    over and it is enqueued now, or at its time if that is still ahead.
+
+    Refused for a message already sent, and for one whose audience may not hear it now.
+    """
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().select_related("report").get(pk=email.pk)
+        if email.sent_at is not None:
+            raise AnnouncementError(
+                f"message {email.pk} was sent at {email.sent_at:%Y-%m-%d %H:%M} UTC; "
+                "nothing to send again"
+            )
+        refusal = embargo_refusal(email, at=max(timezone.now(), email.send_after))
+        if refusal:
+            raise AnnouncementError(refusal)
+        previous = (email.attempts, email.last_error)
+        email.attempts, email.last_error, email.claimed_at = 0, "", None
+        email.save(update_fields=["attempts", "last_error", "claimed_at"])
+        send_outbound_email.using(run_after=email.send_after).enqueue(email.pk)
+        audit.record(
+            "mail.resent",
+            actor=actor,
+            project=email.report.project,
+            report=email.report,
+            data={
+                "outbound": email.pk,
+                "kind": email.kind,
+                "attempts": previous[0],
+                "last_error": previous[1],
+            },
+        )
     return email

@@ -1,0 +1,246 @@
+"""Announcement text from a project's templates (or the defaults shipped for each kind).
+
+A template is Django template syntax over a fixed set of named fields of the report
+(`FIELDS`). One that names anything else, includes or extends another template, or does not
+parse is refused when it is saved and when it is previewed, so a mistake shows on the desk and
+never at send time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.template import Context, Engine, Template, TemplateSyntaxError
+from django.template.base import FilterExpression, Node, Variable
+from django.template.defaulttags import ForNode
+from django.template.loader_tags import ExtendsNode, IncludeNode
+from django.template.smartif import TokenBase
+
+from vulndesk.desk.models import Project, Report
+from vulndesk.desk.services import audit
+from vulndesk.notify.models import AnnouncementTemplate, OutboundEmail
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+Kind = OutboundEmail.Kind
+
+# The names a template may use, and what each holds.
+FIELDS: dict[str, str] = {
+    "key": "the report's key, e.g. VITESS-12",
+    "title": "the report's title",
+    "project": "the project's name",
+    "team": "the security team's name",
+    "cve_id": "the CVE ID, or 'no CVE ID yet'",
+    "cvss_score": "the CVSS base score, e.g. 8.1",
+    "cvss_vector": "the CVSS vector",
+    "severity": "the severity, e.g. high",
+    "release_date": "the Release Date in UTC, e.g. 2026-11-30 16:00 UTC",
+    "release_date_iso": "the Release Date as ISO 8601 with its offset (+00:00)",
+    "affected_versions": "each affected package or line and its range, one a line",
+    "fixed_versions": "each fixed version, one a line",
+    "upgrade": "how to upgrade: one line per fixed version",
+    "mitigation": "the mitigation steps recorded on the report",
+}
+
+# Plain text: nothing is HTML-escaped, and no template is found by name.
+ENGINE = Engine(dirs=[], app_dirs=False, autoescape=False)
+
+
+@dataclass(frozen=True)
+class Default:
+    subject: str
+    body: str
+
+
+_WHEN = "Release Date: {{ release_date }} ({{ release_date_iso }})."
+_MITIGATION = "Until then: {{ mitigation }}"
+DEFAULTS: dict[OutboundEmail.Kind, Default] = {
+    Kind.FORTHCOMING_FIX: Default(
+        "{{ project }}: a security fix will be released on {{ release_date }}",
+        "A security vulnerability in {{ project }} was disclosed to the {{ team }}. A fix will "
+        "be made available at {{ release_date }} via this list.\n\n"
+        f"{_WHEN}\nSeverity: {{{{ severity }}}}.\n\n{_MITIGATION}\n",
+    ),
+    Kind.DISTRIBUTOR_NOTICE: Default(
+        "[EMBARGOED] {{ key }}: {{ title }}",
+        "Embargoed until {{ release_date }} ({{ release_date_iso }}).\n\n{{ title }}\n"
+        "CVE: {{ cve_id }}. CVSS {{ cvss_score }} ({{ severity }}): {{ cvss_vector }}\n\n"
+        "Affected:\n{{ affected_versions }}\nFixed in:\n{{ fixed_versions }}\n\n"
+        "Mitigation: {{ mitigation }}\n\nPlease acknowledge this notice.\n",
+    ),
+    Kind.DISTRIBUTOR_24H_NOTICE: Default(
+        "[EMBARGOED] {{ key }}: public on {{ release_date }}",
+        "The announcement of {{ key }} goes out at {{ release_date }} ({{ release_date_iso }})."
+        "\n\nUpgrade:\n{{ upgrade }}\n",
+    ),
+    Kind.PRE_MERGE_NOTICE: Default(
+        "{{ project }}: a {{ severity }} security fix will be merged on {{ release_date }}",
+        "We will be merging a security fix of {{ severity }} importance on {{ release_date }} "
+        "({{ release_date_iso }}). Details will be published here after release.\n",
+    ),
+    Kind.RELEASE: Default(
+        "{{ project }}: {{ cve_id }} fixed in {{ fixed_versions }}",
+        "{{ title }}\n\nCVE: {{ cve_id }}. CVSS {{ cvss_score }} ({{ severity }}): "
+        "{{ cvss_vector }}\n\nAffected:\n{{ affected_versions }}\n\nUpgrade:\n{{ upgrade }}\n\n"
+        "If you cannot upgrade yet: {{ mitigation }}\n",
+    ),
+    Kind.COURTESY_NOTICE: Default(
+        "{{ project }}: a security fix landed on the main branch",
+        "A security fix for {{ title }} landed on the main branch only; no release is affected.\n",
+    ),
+    Kind.UNSUPPORTED_NOTICE: Default(
+        "{{ project }}: {{ cve_id }} affects unsupported releases: upgrade",
+        "{{ title }} affects releases that are no longer supported:\n{{ affected_versions }}\n"
+        "\nUpgrade to a supported release:\n{{ upgrade }}\n",
+    ),
+    Kind.RETROSPECTIVE: Default(
+        "{{ key }}: retrospective", "The retrospective of {{ key }} ({{ title }}).\n"
+    ),
+}
+
+
+class TemplateProblem(ValueError):
+    """A template that cannot be rendered; `problems` names each, prefixed by its part."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def check(subject: str, body: str) -> list[str]:
+    """Every problem of a template, each naming its part; none means it renders."""
+    problems = []
+    for part, source in (("subject", subject), ("body", body)):
+        try:
+            template = ENGINE.from_string(source)
+        except TemplateSyntaxError as exc:
+            problems.append(f"{part}: {exc}")
+            continue
+        names, bound, forbidden = _names(template)
+        if forbidden:
+            problems.append(f"{part}: a template may not include or extend another one")
+        for name in sorted(names - bound - FIELDS.keys()):
+            problems.append(
+                f"{part}: {{{{ {name} }}}} is not a field; use one of {', '.join(FIELDS)}"
+            )
+    return problems
+
+
+def render(report: Report, kind: str, *, subject: str, body: str) -> tuple[str, str]:
+    """The announcement's subject and body, or TemplateProblem before anything is queued."""
+    problems = check(subject, body)
+    if problems:
+        raise TemplateProblem(problems)
+    context = Context(fields(report), autoescape=False)
+    rendered_subject = ENGINE.from_string(subject).render(context)
+    return " ".join(rendered_subject.split())[:300], ENGINE.from_string(body).render(context)
+
+
+def fields(report: Report, *, now: datetime | None = None) -> dict[str, str]:
+    """The values of FIELDS for a report, written for a reader: times in UTC with the offset,
+    versions exact, and a plain "not known yet" where the report has nothing."""
+    affects = list(report.affects.select_related("release_line").order_by("pk"))
+
+    def where(affect: Any) -> str:
+        return affect.package or (affect.release_line.name if affect.release_line else "")
+
+    release_date = report.release_date.astimezone(UTC) if report.release_date else None
+    fixed = [f"{where(a)} {a.fixed_version}".strip() for a in affects if a.fixed_version]
+    return {
+        "key": report.key,
+        "title": report.title,
+        "project": report.project.name,
+        "team": report.project.policy().team.name,
+        "cve_id": report.cve_id or "no CVE ID yet",
+        "cvss_score": "not scored yet" if report.cvss_score is None else str(report.cvss_score),
+        "cvss_vector": report.cvss_vector or "not scored yet",
+        "severity": str(report.effective_severity or "not assessed yet"),
+        "release_date": f"{release_date:%Y-%m-%d %H:%M} UTC" if release_date else "not set yet",
+        "release_date_iso": release_date.isoformat() if release_date else "not set yet",
+        "affected_versions": "\n".join(f"{where(a)} {a.affected_range}".strip() for a in affects)
+        or "not known yet",
+        "fixed_versions": "\n".join(fixed) or "not released yet",
+        "upgrade": "\n".join(f"upgrade {version}" for version in fixed) or "not released yet",
+        "mitigation": report.mitigation or "none known",
+    }
+
+
+def _names(template: Template) -> tuple[set[str], set[str], bool]:
+    """The first part of every variable the template reads, the names its loops bind, and
+    whether it includes or extends another template."""
+    names: set[str] = set()
+    bound: set[str] = {"forloop"}
+    forbidden = False
+    seen: set[int] = set()
+
+    def visit(obj: object) -> None:
+        nonlocal forbidden
+        if id(obj) in seen:
+            return
+        seen.add(id(obj))
+        if isinstance(obj, Variable):
+            if obj.lookups:
+                names.add(obj.lookups[0])
+        elif isinstance(obj, FilterExpression):
+            visit(obj.var)
+            for _, args in obj.filters:
+                for _, arg in args:
+                    visit(arg)
+        elif isinstance(obj, (list, tuple)):
+            for item in obj:
+                visit(item)
+        elif isinstance(obj, (Node, TokenBase)):
+            if isinstance(obj, (IncludeNode, ExtendsNode)):
+                forbidden = True
+            if isinstance(obj, ForNode):
+                bound.update(obj.loopvars)
+            for value in vars(obj).values():
+                visit(value)
+
+    visit(template.nodelist)
+    return names, bound, forbidden
+
+
+def template_for(project: Project, kind: str) -> tuple[str, str]:
+    """The project's subject and body for `kind`, or the default shipped."""
+    own = AnnouncementTemplate.objects.filter(project=project, kind=kind).first()
+    if own is not None:
+        return own.subject, own.body
+    default = DEFAULTS[Kind(kind)]
+    return default.subject, default.body
+
+
+def preview(report: Report, kind: str) -> tuple[str, str]:
+    """What the announcement would say now; TemplateProblem names what the template gets wrong."""
+    subject, body = template_for(report.project, kind)
+    return render(report, kind, subject=subject, body=body)
+
+
+def save_template(
+    project: Project, kind: str, *, subject: str, body: str, actor: User | None
+) -> AnnouncementTemplate:
+    """Keep the project's template for `kind`, refused whole if it would not render."""
+    if kind not in DEFAULTS:
+        raise TemplateProblem(
+            [f"kind: {kind!r} is not an announcement; use one of {', '.join(DEFAULTS)}"]
+        )
+    problems = check(subject, body)
+    if problems:
+        raise TemplateProblem(problems)
+    with transaction.atomic():
+        template, _ = AnnouncementTemplate.objects.update_or_create(
+            project=project,
+            kind=kind,
+            defaults={"subject": subject, "body": body, "updated_by": actor},
+        )
+        audit.record(
+            "announcement_template.saved",
+            actor=actor,
+            project=project,
+            data={"kind": kind, "subject": subject, "body": body},
+        )
+    return template
