@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -229,7 +229,12 @@ def queue_announcement(
         existing = OutboundEmail.objects.filter(idempotency_key=key).first()
         if existing is not None:
             return existing
-        email.save()
+        try:
+            with transaction.atomic():
+                email.save()
+        except IntegrityError:
+            # Queued at the same moment by another request: theirs is the one owed.
+            return OutboundEmail.objects.get(idempotency_key=key)
         send_outbound_email.using(run_after=email.send_after).enqueue(email.pk)
     return email
 
