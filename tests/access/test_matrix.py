@@ -560,6 +560,15 @@ ENDPOINTS: list[Endpoint] = [
         project_url("project-distributors-decision", pk=application_id),
         data=lambda w, o: {"approve": "yes", "reason": ""},
     ),
+    Endpoint("api:distributor_status", "GET", "t", report_url("api:distributor_status"), api=True),
+    Endpoint(
+        "api:answer_notice",
+        "POST",
+        "k",
+        lambda w, o: reverse("api:answer_notice", kwargs={"notice_id": w.notices[o].pk}),
+        api=True,
+        data=lambda w, o: {"answer": "not_affected", "statement": "we ship 0.9"},
+    ),
     Endpoint("advisory-detail", "GET", "A", report_url("advisory-detail"), public=True),
     Endpoint(
         "advisory-download",

@@ -57,6 +57,10 @@ def join(project: Project, user: User, name: str, kim: User, *, accept: bool) ->
 
 @pytest.fixture
 def story() -> Story:
+    return make_story()
+
+
+def make_story() -> Story:
     kim, dora, sam, ruth = (make_user(name) for name in ("kim", "dora", "sam", "ruth"))
     karmada = make_project("karmada", policy_overrides={"calendar": {"timezone": "Europe/Berlin"}})
     make_member(karmada, kim, TeamRole.SECURITY_TEAM)

@@ -19,6 +19,7 @@ from vulndesk.api import (
     backports,
     comments,
     components,
+    distributors,
     errors,
     fix_branches,
     fix_team,
@@ -74,6 +75,7 @@ for module in (
     fix_branches,
     backports,
     advisories,
+    distributors,
 ):
     v1.add_router("", module.router)
 api.add_router("/v1", v1)

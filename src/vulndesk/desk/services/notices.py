@@ -48,6 +48,13 @@ class Row:
         return self.notice.status.label if self.notice else self.not_sent
 
     @property
+    def code(self) -> str:
+        """The state as a stable word for the API: a notice's status, or why none was sent."""
+        if self.notice is not None:
+            return str(self.notice.status.value)
+        return "not_sent_terms_not_accepted" if self.not_sent == NOT_SENT_TERMS else "not_sent_yet"
+
+    @property
     def since(self) -> datetime | None:
         """When the organisation reached its state: answered, acknowledged, read or sent."""
         if (n := self.notice) is None:
