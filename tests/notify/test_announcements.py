@@ -21,7 +21,7 @@ from vulndesk.desk.models.distributor import (
 )
 from vulndesk.desk.services.reports import create_report
 from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail, claim_lease
-from vulndesk.notify.outbox import AnnouncementError, queue_announcement
+from vulndesk.notify.outbox import AnnouncementError, queue_announcement, resend
 from vulndesk.notify.tasks import send_outbound_email
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -338,3 +338,24 @@ def test_a_message_claimed_by_a_live_worker_is_not_taken_over_before_its_lease_e
     assert len(sink.received) == 1
     email.refresh_from_db()
     assert (email.state, email.attempts) == ("sent", 2)
+
+
+def test_a_message_a_live_worker_is_sending_is_not_sent_again_by_hand(
+    time_machine: TimeMachineFixture,
+) -> None:
+    time_machine.move_to(T0, tick=True)
+    report = file_report()
+    email = queue_announcement(
+        report,
+        kind=Kind.RETROSPECTIVE,
+        audience=Audience.TEAM,
+        subject="s",
+        body="b",
+        key="busy",
+        to="secalert@example.org",
+    )
+    OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=T0, attempts=1)
+    with pytest.raises(AnnouncementError, match="being sent by a worker now"):
+        resend(email, actor=None)
+    time_machine.move_to(T0 + claim_lease() + timedelta(seconds=1), tick=True)
+    assert resend(email, actor=None).attempts == 0

@@ -15,7 +15,7 @@ from django.utils import timezone
 from vulndesk.desk.models import Deadline, FixTeamMember, Report, ReporterMessage
 from vulndesk.desk.services import audit
 from vulndesk.notify.embargo import embargo_refusal
-from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail
+from vulndesk.notify.models import ACKNOWLEDGEMENT_DEADLINE, OutboundEmail, claim_lease
 from vulndesk.notify.tasks import send_outbound_email
 
 if TYPE_CHECKING:
@@ -251,6 +251,11 @@ def resend(email: OutboundEmail, *, actor: User | None) -> OutboundEmail:
             raise AnnouncementError(
                 f"message {email.pk} was sent at {email.sent_at:%Y-%m-%d %H:%M} UTC; "
                 "nothing to send again"
+            )
+        if email.claimed_at is not None and email.claimed_at > timezone.now() - claim_lease():
+            raise AnnouncementError(
+                f"message {email.pk} is being sent by a worker now; if that worker stopped, it "
+                f"is sent again after {email.claimed_at + claim_lease():%Y-%m-%d %H:%M} UTC"
             )
         refusal = embargo_refusal(email, at=max(timezone.now(), email.send_after))
         if refusal:
