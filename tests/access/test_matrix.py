@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 #   b plan and run its backports      p register its project's packages and dependents
 #   g act from a seat on its project's security team: nominate (KAR-4), vote on a removal
 #     (KAR-9), step down (KAR-5); the operator decides but holds no seat
+#   f publish it anyway despite failed publication guards, withdraw or revise its advisory
 CAN: dict[str, tuple[str, str, str, str]] = {
     # role              embargoed      published      sibling        elsewhere
     "anonymous":       ("",            "A",           "",            ""),
@@ -63,14 +64,14 @@ CAN: dict[str, tuple[str, str, str, str]] = {
     "distributor":     ("nk",          "Ank",         "nk",          "nk"),
     "release_manager": ("jp",          "Avcjbp",      "jp",          ""),
     "fix_team":        ("vac",         "A",           "",            ""),
-    "other_team":      ("",            "A",           "",            "vtacjmnwbpg"),
-    "security_team":   ("vtacjmnwbpg", "Avtacjmnwbpg", "vtacjmnwbpg", ""),
-    "operator":        ("vtacjmnobp",  "Avtacjmnobp", "vtacjmnobp",  "vtacjmnobp"),
+    "other_team":      ("",            "A",           "",            "vtacjmnwbpgf"),
+    "security_team":   ("vtacjmnwbpgf", "Avtacjmnwbpgf", "vtacjmnwbpgf", ""),
+    "operator":        ("vtacjmnobpf",  "Avtacjmnobpf", "vtacjmnobpf",  "vtacjmnobpf"),
 }  # fmt: skip
 
 # Which capability a denied request is judged by first: without it, the thing does not exist.
 GATE = {
-    **{"v": "v", "t": "v", "a": "v", "c": "v", "w": "v", "b": "v"},
+    **{"v": "v", "t": "v", "a": "v", "c": "v", "w": "v", "b": "v", "f": "v"},
     **{"j": "j", "m": "j", "p": "j", "g": "j", "n": "n", "k": "n", "r": "r"},
 }
 
@@ -253,6 +254,8 @@ def run_id(world: World, obj: str) -> int:
 
 
 CVSS = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N"
+# Only a published advisory can be withdrawn or revised: the others are refused on the merits.
+UNPUBLISHED = frozenset({"embargoed", "sibling", "elsewhere"})
 
 ENDPOINTS: list[Endpoint] = [
     # -- pages -----------------------------------------------------------------------------
@@ -852,6 +855,40 @@ ENDPOINTS: list[Endpoint] = [
             "remote": "https://git.example.org/security/proxy.git",
             "version": version(w, o),
         },
+    ),
+    Endpoint(
+        "report-advisory-withdraw",
+        "POST",
+        "f",
+        report_url("report-advisory-withdraw"),
+        data=lambda w, o: {"reason": "Not a vulnerability.", "version": version(w, o)},
+        refused_for=UNPUBLISHED,
+    ),
+    Endpoint(
+        "report-advisory-revise",
+        "POST",
+        "f",
+        report_url("report-advisory-revise"),
+        data=lambda w, o: {"summary": "Added the CWE.", "version": version(w, o)},
+        refused_for=UNPUBLISHED,
+    ),
+    Endpoint(
+        "api:withdraw_advisory",
+        "POST",
+        "f",
+        report_url("api:withdraw_advisory"),
+        api=True,
+        data=lambda w, o: {"reason": "Not a vulnerability.", "version": version(w, o)},
+        refused_for=UNPUBLISHED,
+    ),
+    Endpoint(
+        "api:revise_advisory",
+        "POST",
+        "f",
+        report_url("api:revise_advisory"),
+        api=True,
+        data=lambda w, o: {"summary": "Added the CWE.", "version": version(w, o)},
+        refused_for=UNPUBLISHED,
     ),
     Endpoint(
         "api:record_exception",

@@ -37,9 +37,7 @@ def messages(found: PublicationFacts) -> list[str]:
     return [str(problem) for problem in publication_problems(found)]
 
 
-def test_oedx_22_an_advisory_goes_out_once_the_release_date_came_and_its_fix_is_tagged() -> (
-    None
-):
+def test_oedx_22_an_advisory_goes_out_once_the_release_date_came_and_its_fix_is_tagged() -> None:
     assert publication_problems(facts()) == []
     assert publication_problems(facts(now=RELEASE + timedelta(days=3))) == []
 

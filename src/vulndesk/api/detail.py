@@ -93,6 +93,8 @@ def report_detail(report: Report, now: datetime) -> dict[str, Any]:
         "fixed_version": report.fixed_version,
         "fix_lead": report.fix_lead.get_username() if report.fix_lead else None,
         "published_at": report.published_at,
+        "withdrawn_at": report.withdrawn_at,
+        "withdrawn_reason": report.withdrawn_reason,
         "handling": {
             "slow_down": vars(handling.slow_down),
             "semi_public": vars(handling.semi_public),

@@ -36,9 +36,10 @@ from vulndesk.api.schemas import (
     Version,
     error_responses,
 )
-from vulndesk.desk.access import can_triage, reports_visible_to
+from vulndesk.desk.access import can_manage_advisory, can_triage, reports_visible_to
 from vulndesk.desk.models import SeverityChoices, StateChoices
 from vulndesk.desk.search import ReportFilters, filter_reports
+from vulndesk.desk.services import publication
 from vulndesk.desk.services.reports import score_report
 from vulndesk.desk.services.schedule import record_fix_exception
 from vulndesk.desk.services.transitions import transition
@@ -146,8 +147,65 @@ def move_report(
             actor=token_of(request).user,
             reason=payload.reason,
             expected_version=payload.version,
+            force=payload.force,
         )
     return report_detail(moved, now)
+
+
+class WithdrawIn(Input):
+    reason: Storable = Field(max_length=2000, description="e.g. Not a vulnerability.")
+    version: Version
+
+
+class RevisionIn(Input):
+    summary: Storable = Field(max_length=2000, description="what changed, e.g. Added CVE ID.")
+    version: Version
+
+
+@router.post(
+    "/reports/{project}/{number}/withdraw",
+    response={200: ReportDetail, **WRITE_ERRORS},
+    auth=write_token,
+)
+def withdraw_advisory(
+    request: HttpRequest,
+    payload: WithdrawIn,
+    project: ProjectSlug,
+    number: ReportNumber,
+) -> Any:
+    """Withdraw the published advisory (the project's security team or an operator): it stays
+    on the public side, marked withdrawn with the reason; OSV records carry `withdrawn`."""
+    report = report_for(request, project, number)
+    require(can_manage_advisory(token_of(request).user, report), "withdraw its advisory")
+    now = timezone.now()
+    with refusals(report, lambda current: report_detail(current, now)):
+        withdrawn = publication.withdraw(
+            report, payload.reason, actor=token_of(request).user, expected_version=payload.version
+        )
+    return report_detail(withdrawn, now)
+
+
+@router.post(
+    "/reports/{project}/{number}/revisions",
+    response={200: ReportDetail, **WRITE_ERRORS},
+    auth=write_token,
+)
+def revise_advisory(
+    request: HttpRequest,
+    payload: RevisionIn,
+    project: ProjectSlug,
+    number: ReportNumber,
+) -> Any:
+    """Note a later change to the published advisory: the next numbered revision, with its
+    summary, in the CSAF revision history and the OSV `modified` time."""
+    report = report_for(request, project, number)
+    require(can_manage_advisory(token_of(request).user, report), "revise its advisory")
+    now = timezone.now()
+    with refusals(report, lambda current: report_detail(current, now)):
+        revised = publication.revise(
+            report, payload.summary, actor=token_of(request).user, expected_version=payload.version
+        )
+    return report_detail(revised, now)
 
 
 @router.post(

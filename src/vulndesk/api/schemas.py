@@ -170,6 +170,8 @@ class ReportDetail(ReportItem):
     fixed_version: str
     fix_lead: str | None
     published_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str
     handling: HandlingOut
     release_plan: ReleasePlanOut
     deadlines: DeadlineSummary
@@ -223,6 +225,11 @@ class TransitionIn(Input):
     to: StateChoices
     reason: Storable = Field("", max_length=2000)
     version: Version
+    force: bool = Field(
+        False,
+        description="publish although a publication guard fails (embargo, fixed versions "
+        "tagged): needs a reason and the project's security team or an operator; audited",
+    )
 
 
 class ScoreIn(Input):

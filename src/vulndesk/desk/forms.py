@@ -83,6 +83,46 @@ class TransitionForm(ReportForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Kept in the audit timeline.",
     )
+    force = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+
+class PublishAnywayForm(TransitionForm):
+    """Publish although a publication guard fails: the reason is required and audited."""
+
+    id_prefix = "force"
+    reason = forms.CharField(
+        label="Why publish now",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Kept in the audit timeline with the guards it overrides.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"target": State.PUBLISHED.value, "force": True})
+        super().__init__(*args, **kwargs)
+
+
+class WithdrawForm(ReportForm):
+    """Withdraw the published advisory: it stays public, marked withdrawn with the reason."""
+
+    id_prefix = "withdraw"
+    reason = forms.CharField(
+        label="Why withdraw it",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Shown on the public advisory and in its records.",
+    )
+
+
+class RevisionForm(ReportForm):
+    """Note a later change to the published advisory, as its next revision."""
+
+    id_prefix = "revision"
+    summary = forms.CharField(
+        label="What changed",
+        max_length=2000,
+        help_text="e.g. Added the CVE ID. Shown in the advisory's revision history.",
+    )
 
 
 class PrivateHandlingForm(ReportForm):

@@ -17,6 +17,7 @@ from vulndesk.desk.views import (
     notices,
     projects,
     public,
+    publication,
     release_date,
     reporter,
     reports,
@@ -201,6 +202,16 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/fix-exception/",
         actions.fix_exception,
         name="report-fix-exception",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/advisory/withdraw/",
+        publication.withdraw_advisory,
+        name="report-advisory-withdraw",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/advisory/revise/",
+        publication.revise_advisory,
+        name="report-advisory-revise",
     ),
     path(
         "reports/<slug:project>/<int:number>/release-date/",

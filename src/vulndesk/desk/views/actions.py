@@ -29,6 +29,7 @@ from vulndesk.desk.forms import (
     CvssForm,
     FixExceptionForm,
     PrivateHandlingForm,
+    PublishAnywayForm,
     RemoveAffectForm,
     ReporterReplyForm,
     ReportForm,
@@ -71,6 +72,9 @@ ANCHORS = {
     "reply": "reporter",
     "private": "handling",
     "exception": "release-plan",
+    "force": "state",
+    "withdraw": "advisory-history",
+    "revision": "advisory-history",
 }
 
 
@@ -128,7 +132,9 @@ def _act(
 @never_cache
 def transition_report(request: HttpRequest, project: str, number: int) -> HttpResponse:
     report = _report(request, project, number, can_triage)
-    form = TransitionForm(request.POST, version=report.version)
+    forced = request.POST.get("force") in {"True", "true", "on", "1"}
+    form_class = PublishAnywayForm if forced else TransitionForm
+    form = form_class(request.POST, version=report.version)
 
     def change() -> str:
         moved = transition(
@@ -137,10 +143,12 @@ def transition_report(request: HttpRequest, project: str, number: int) -> HttpRe
             actor=acting_user(request),
             reason=form.cleaned_data["reason"],
             expected_version=form.cleaned_data["version"],
+            force=forced,
         )
-        return f"{moved.key} moved to {moved.get_state_display()}."
+        anyway = " anyway; the guards it overrode are in the audit trail" if forced else ""
+        return f"{moved.key} moved to {moved.get_state_display()}{anyway}."
 
-    return _act(request, report, "transition", form, change)
+    return _act(request, report, "force" if forced else "transition", form, change)
 
 
 @login_required

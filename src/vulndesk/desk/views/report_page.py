@@ -37,6 +37,7 @@ from vulndesk.desk.forms import (
 )
 from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.noise import RejectForm, noise_for
+from vulndesk.desk.services.publication import revision_history
 from vulndesk.desk.services.transitions import transition_facts
 from vulndesk.desk.views.advisory_section import advisory_section
 from vulndesk.desk.views.backport_section import backport_section
@@ -45,6 +46,7 @@ from vulndesk.desk.views.cvss import CvssPreview, preview_of
 from vulndesk.desk.views.distributor_section import distributor_section
 from vulndesk.desk.views.fix_repo_page import fix_repo_section
 from vulndesk.desk.views.fix_team_section import fix_team_section
+from vulndesk.desk.views.publication_section import publication_forms
 from vulndesk.desk.views.release_date_section import release_date_section
 from vulndesk.process.lifecycle import ALLOWED, TRIAGE_FIELDS, State, check_transition
 
@@ -165,6 +167,8 @@ def render_report_page(
         )
     ]
     offered, blocked = transitions_now(report) if may["triage"] else ([], [])
+    publish_blocked = State.PUBLISHED in ALLOWED[report.current_state] and bool(blocked)
+    page_forms = {**publication_forms(user, report, publish_blocked), **page_forms}
     context = {
         "report": report,
         "handling": report.handling(),
@@ -184,6 +188,7 @@ def render_report_page(
         "may": may,
         "forms": page_forms,
         "transitions": [(state, TRANSITION_BUTTONS[state]) for state in offered],
+        "revisions": revision_history(report),
         "blocked": blocked,
         "preview": preview,
         "conflict": problem,
