@@ -136,3 +136,17 @@ def test_the_security_team_reads_the_notice_but_does_not_acknowledge_it(
 def test_acknowledging_needs_a_post(client: Client, cast: Cast, notice: DistributorNotice) -> None:
     sign_in(client, cast.dora)
     assert client.get(acknowledge_url(notice)).status_code == 405
+
+
+def test_the_list_says_where_each_notice_stands_never_reading_silence_as_an_answer(
+    client: Client, cast: Cast, notice: DistributorNotice
+) -> None:
+    sign_in(client, cast.dora)
+    assert (
+        '<span class="due">not read yet</span>'
+        in client.get(reverse("notice-list")).content.decode()
+    )
+    client.get(detail_url(notice))
+    html = client.get(reverse("notice-list")).content.decode()
+    assert '<span class="due">read, no answer yet</span>' in html
+    assert "not affected" not in html
