@@ -484,6 +484,21 @@ ENDPOINTS: list[Endpoint] = [
         report_url("report-fix-repo-sync"),
         refused_for=frozenset(OBJECTS),  # no private repository is linked: nothing to fetch
     ),
+    # No private repository is linked: no fix to freeze, and none frozen to check (EMI-42).
+    Endpoint(
+        "report-fix-freeze",
+        "POST",
+        "t",
+        report_url("report-fix-freeze"),
+        refused_for=frozenset(OBJECTS),
+    ),
+    Endpoint(
+        "report-fix-verify",
+        "POST",
+        "t",
+        report_url("report-fix-verify"),
+        refused_for=frozenset(OBJECTS),
+    ),
     Endpoint(
         "report-fix-branch-test",
         "POST",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.accounts.helpers import sign_in
@@ -210,3 +211,29 @@ def test_the_fix_team_does_not_see_the_integrity_section(world: World, client: C
     sign_in(client, fay)
     assert client.get(world.report.get_absolute_url()).status_code == 200
     assert integrity_section(client, world) == ""
+
+
+def test_the_page_freezes_the_fix_and_checks_what_landed_EMI_42(
+    world: World, client: Client
+) -> None:
+    sign_in(client, world.kim)
+    key = {"project": "karmada", "number": world.report.number}
+    frozen = client.post(reverse("report-fix-freeze", kwargs=key), follow=True)
+    assert "Fix frozen: 3 commits on 2 branches, as sent." in frozen.content.decode()
+    assert FixFreeze.objects.get(report=world.report).frozen_by == world.kim
+    land(world, "main", "refs/private/fix/header-main")
+    checked = client.post(reverse("report-fix-verify", kwargs=key), follow=True).content.decode()
+    assert "What landed differs from the frozen fix: 2 problems, listed below." in checked
+    assert "release-1.13: &#x27;Reject the header on 1.13&#x27; (" in checked
+
+
+def test_checking_from_the_page_before_any_freeze_says_so_and_records_nothing(
+    world: World, client: Client
+) -> None:
+    sign_in(client, world.kim)
+    events = AuditEvent.objects.count()
+    url = reverse("report-fix-verify", kwargs={"project": "karmada", "number": world.report.number})
+    response = client.post(url)
+    assert response.status_code == 400
+    assert "was never frozen; freeze it when it goes to distributors" in response.content.decode()
+    assert AuditEvent.objects.count() == events

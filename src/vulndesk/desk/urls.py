@@ -274,6 +274,16 @@ urlpatterns = [
         name="report-fix-repo-sync",
     ),
     path(
+        "reports/<slug:project>/<int:number>/fix-repo/freeze/",
+        fix_repo.freeze,
+        name="report-fix-freeze",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/fix-repo/verify/",
+        fix_repo.verify,
+        name="report-fix-verify",
+    ),
+    path(
         "reports/<slug:project>/<int:number>/fix-branches/<int:branch>/test/",
         fix_repo.run_tests,
         name="report-fix-branch-test",

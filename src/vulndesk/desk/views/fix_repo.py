@@ -1,5 +1,6 @@
 """What is done in the report page's "Private repository" section: link the remote, sync it,
-run the tests on a fix branch, review it; and a test run's whole log."""
+run the tests on a fix branch, review it, freeze the fix and check what landed against it; and
+a test run's whole log."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from vulndesk.desk.access import (
     get_report_for_user,
 )
 from vulndesk.desk.models import Report, TestRun
-from vulndesk.desk.services import fix_repo
+from vulndesk.desk.services import fix_integrity, fix_repo
 from vulndesk.desk.views.common import acting_user
 from vulndesk.desk.views.fix_repo_page import (
     ACTION_FORM,
@@ -84,6 +85,38 @@ def sync(request: HttpRequest, project: str, number: int) -> HttpResponse:
         result = fix_repo.sync_fix_branches(report, actor=acting_user(request))
         found = f"{len(result.branches)} fix branch{'es' if len(result.branches) != 1 else ''}"
         return f"Synced: {found}. " + ("; ".join(result.changes) or "Nothing changed.")
+
+    return _act(request, report, ACTION_FORM, forms.Form(data={}), change)
+
+
+@login_required
+@require_POST
+@never_cache
+def freeze(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    """Record the fix's patch-ids as sent to distributors (EMI-42, KAR-41)."""
+    report = _report(request, project, number, can_manage_fix)
+
+    def change() -> str:
+        frozen = fix_integrity.freeze_fix(report, actor=acting_user(request))
+        commits = sum(len(entry["commits"]) for entry in frozen.branches)
+        return f"Fix frozen: {commits} commits on {len(frozen.branches)} branches, as sent."
+
+    return _act(request, report, ACTION_FORM, forms.Form(data={}), change)
+
+
+@login_required
+@require_POST
+@never_cache
+def verify(request: HttpRequest, project: str, number: int) -> HttpResponse:
+    """Compare what landed on each branch with the frozen fix (EMI-42, KAR-41)."""
+    report = _report(request, project, number, can_manage_fix)
+
+    def change() -> str:
+        checked = fix_integrity.check_release_integrity(report, actor=acting_user(request))
+        problems = len(checked.check_result["problems"])
+        if problems:
+            return f"What landed differs from the frozen fix: {problems} problems, listed below."
+        return "Every commit landed as sent to distributors."
 
     return _act(request, report, ACTION_FORM, forms.Form(data={}), change)
 
