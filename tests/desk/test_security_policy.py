@@ -133,6 +133,18 @@ def test_security_md_is_served_as_a_markdown_file(client: Client, karmada: Proje
     assert client.get(reverse("project-security-md", args=["nosuch"])).status_code == 404
 
 
+def test_security_md_points_distributors_at_the_list_s_page(
+    client: Client, karmada: Project
+) -> None:
+    """KAR-36: distributors read the requirements and apply on the list's page."""
+    text = client.get(reverse("project-security-md", args=["karmada"])).content.decode()
+    page = f"http://testserver{reverse('distributors-join', args=['karmada'])}"
+    assert f"The embargo terms every member accepts and where to apply: <{page}>." in text
+    vitess = make_project("vitess")
+    text = client.get(reverse("project-security-md", args=[vitess.slug])).content.decode()
+    assert "/distributors/" not in text  # VIT-27: no list, nothing to point at
+
+
 def test_the_report_page_links_each_project_s_security_policy(
     client: Client, karmada: Project
 ) -> None:

@@ -46,6 +46,7 @@ class ProjectFacts:
     already_public_to: str  # whom to tell at once of a public vulnerability
     advisories_url: str
     lines: Sequence[Line] = ()
+    distributors_url: str = ""  # the list's public page: its terms, how to apply
 
 
 def render(policy: Policy, project: ProjectFacts) -> str:
@@ -212,6 +213,11 @@ def _distributors(distributors: Distributors, policy: Policy, project: ProjectFa
         found.append(f"Membership is by invitation of the security team{contact}.")
     else:
         found.append(f"How to join is not settled yet: ask the security team{contact}.")
+    if project.distributors_url:
+        applying = "" if distributors.membership == "invitation" else " and where to apply"
+        found.append(
+            f"The embargo terms every member accepts{applying}: <{project.distributors_url}>."
+        )
     return found
 
 

@@ -42,6 +42,7 @@ def security_md(project: Project, absolute: Absolute) -> str:
         email=channels.email,
         already_public_to=channels.already_public_to,
         advisories_url=absolute(advisories_path(project)),
+        distributors_url=absolute(reverse("distributors-join", kwargs={"project": project.slug})),
         lines=[
             Line(line.name, Status(line.status), line.latest_version)
             for line in project.release_lines.order_by("pk")
