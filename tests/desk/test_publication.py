@@ -338,6 +338,11 @@ def test_a_withdrawn_advisory_stays_public_marked_withdrawn_in_osv_csaf_and_mark
     # Still on the public side, marked withdrawn: OSV consumers need the withdrawn record.
     feed = client.get(reverse("advisory-osv-feed")).json()
     assert [r["withdrawn"] for r in feed if r["id"] == CVE] == ["2024-03-07T10:00:00Z"]
+    listed = client.get(reverse("advisory-list")).content.decode()
+    assert f'{CRASH_TITLE} <strong class="withdrawn">(withdrawn)</strong>' in listed
+    detail = client.get(reverse("advisory-detail", args=["emissary", 2])).content.decode()
+    assert "<strong>Withdrawn</strong> on" in detail
+    assert "Not a vulnerability after all." in detail
     event = AuditEvent.objects.filter(report=published).latest("seq")
     assert event.action == "advisory.withdrawn"
     assert event.data == {"revision": 2, "reason": "Not a vulnerability after all."}
