@@ -362,3 +362,18 @@ def test_withdrawal_needs_a_reason_a_published_advisory_and_the_security_team(
         publication.withdraw(published, "Again", actor=cast.alice)
     with pytest.raises(ValueError, match="a withdrawn one is final"):
         publication.revise(published, "Fixed a typo.", actor=cast.alice)
+
+
+def test_tags_read_before_the_lock_stand_only_while_the_fixed_versions_are_the_same(
+    cast: Cast, upstream: Path
+) -> None:
+    """A transition reads the tags before locking the report (git may be slow); under the lock
+    that reading stands in only if the advisory still names the same fixed versions."""
+    before = publication.publication_facts(cast.crash)
+    assert [f.found for f in before.fixed] == [False]
+    tag_the_release(upstream)
+    git(upstream, "tag", "v1.13.5")
+    assert publication.publication_facts(cast.crash, before).fixed == before.fixed
+    Affect.objects.filter(report=cast.crash).update(fixed_version="1.13.5")
+    again = publication.publication_facts(cast.crash, before)
+    assert [(f.what, f.found) for f in again.fixed] == [("emissary-client 1.13.5 (1.13)", True)]

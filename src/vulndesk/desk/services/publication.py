@@ -10,6 +10,7 @@ version with no repository to look in fails the guard: nothing can show that it 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -46,11 +47,28 @@ class RevisionEntry:
     summary: str
 
 
-def publication_facts(report: Report) -> PublicationFacts:
-    """What the publication guards judge, read now: the clock and each repository's tags."""
+def publication_facts(
+    report: Report, tags_read: PublicationFacts | None = None
+) -> PublicationFacts:
+    """What the publication guards judge, read now: the clock and each repository's tags.
+
+    `tags_read`, an earlier reading, stands in for reading the tags again when it looked for the
+    same fixed versions in the same repositories (a transition reads them before its lock).
+    """
+    wanted_now = _fixed_versions(report)
+    if tags_read is not None and _asked(tags_read.fixed) == _asked(wanted_now):
+        return replace(_read(report, []), fixed=tags_read.fixed)
+    return _read(report, wanted_now)
+
+
+def _asked(fixed: Iterable[FixedTag]) -> list[tuple[str, tuple[str, ...], str]]:
+    return [(f.what, f.tags, gitops.display_remote(f.repository)) for f in fixed]
+
+
+def _read(report: Report, wanted_now: list[FixedTag]) -> PublicationFacts:
     tags_of: dict[str, frozenset[str] | str] = {}  # repository -> its tags, or why unreadable
     fixed = []
-    for wanted in _fixed_versions(report):
+    for wanted in wanted_now:
         if not wanted.repository:
             fixed.append(wanted)
             continue

@@ -20,6 +20,7 @@ from vulndesk.process.lifecycle import (
     check_transition,
     publication_guard_problems,
 )
+from vulndesk.process.publication import PublicationFacts
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -35,16 +36,17 @@ STATE_TIMESTAMPS: Mapping[State, str] = {
 }
 
 
-def transition_facts(report: Report) -> TransitionFacts:
+def transition_facts(report: Report, tags_read: PublicationFacts | None = None) -> TransitionFacts:
     """The report's own facts, its fix branches' reviews (VIT-18, OEDX-18) and, once released,
-    the publication guards' (which read each fixed version's repository: only then)."""
+    the publication guards' (which read each fixed version's repository: only then; `tags_read`
+    is a reading made just before, reused if the fixed versions are still the same)."""
     facts = replace(
         report.transition_facts(),
         **review_facts(report),
         **fix_integrity.integrity_facts(report),  # the latest check of what landed (EMI-42)
     )
     if report.current_state is State.RELEASED:
-        facts = replace(facts, publication=publication_facts(report))
+        facts = replace(facts, publication=publication_facts(report, tags_read))
     return facts
 
 
@@ -68,10 +70,12 @@ def transition(
         # What landed is read afresh (git, outside the transaction) and recorded on the
         # freeze, where the guard reads it (EMI-42, KAR-41).
         fix_integrity.check_release_integrity(report, actor=actor)
+    # The tags are read (git, perhaps over the network) before the report's row is locked.
+    tags_read = publication_facts(report) if target is State.PUBLISHED else None
     with transaction.atomic():
         locked = lock_report(report, expected_version)
         previous = locked.current_state
-        facts = transition_facts(locked)
+        facts = transition_facts(locked, tags_read)
         overridden: list[str] = []
         if force:
             check_forced_publish(locked, target, actor=actor, reason=reason)
