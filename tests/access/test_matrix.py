@@ -572,6 +572,14 @@ ENDPOINTS: list[Endpoint] = [
         refused_for=frozenset(OBJECTS),  # no list, so no terms
     ),
     Endpoint(
+        "project-distributors-invite",
+        "POST",
+        "m",
+        project_url("project-distributors-invite"),
+        data=lambda w, o: {"organisation": "Distro", "email": "", "member": "distributor"},
+        refused_for=frozenset(OBJECTS),  # no list to invite to (VIT-27)
+    ),
+    Endpoint(
         "project-distributors-decision",
         "POST",
         "m",

@@ -120,9 +120,15 @@ def test_folio_q3_an_invitation_only_list_takes_no_application(dora: User, kim: 
     project = make_project("folio", policy_overrides={"distributors": {"membership": "invitation"}})
     with pytest.raises(DistributorError, match="invitation only"):
         apply_as(dora, project)
-    debian = Distributor.objects.create(slug="debian", name="Debian")
-    membership = distributors.invite(project, debian, actor=kim)
+    membership = distributors.invite(
+        project, organisation="Debian", email="security@debian.org", member=dora, actor=kim
+    )
     assert membership.state == MembershipState.APPROVED
+    assert list(membership.distributor.members.all()) == [dora]
+    assert AuditEvent.objects.get(action="distributors.invited").data == {
+        "distributor": "debian",
+        "member": "dora",
+    }
 
 
 def test_terms_are_versioned_and_an_old_acceptance_binds_to_nothing_new(
@@ -258,3 +264,22 @@ def test_only_the_security_team_opens_its_distributors_page(
     make_member(karmada, maintainer, TeamRole.MAINTAINER)
     sign_in(client, maintainer)
     assert client.get(page).status_code == 403
+
+
+def test_the_security_team_invites_an_organisation_from_its_page(
+    client: Client, kim: User, dora: User
+) -> None:
+    make_project("folio", policy_overrides={"distributors": {"membership": "invitation"}})
+    make_member(Project.objects.get(slug="folio"), kim, TeamRole.SECURITY_TEAM)
+    sign_in(client, kim)
+    url = reverse("project-distributors-invite", kwargs={"slug": "folio"})
+    response = client.post(url, {"organisation": "Debian", "email": "", "member": "nobody"})
+    assert response.status_code == 400
+    assert "no user named &#x27;nobody&#x27;" in response.content.decode()
+    assert not DistributorMembership.objects.exists()
+    response = client.post(url, {"organisation": "Debian", "email": "", "member": "dora"})
+    assert response.status_code == 302
+    assert DistributorMembership.objects.get().state == MembershipState.APPROVED
+    public = client.get(reverse("distributors-join", kwargs={"project": "folio"})).content
+    assert b"Membership is by invitation of the security team." in public
+    assert b'id="apply-h"' not in public

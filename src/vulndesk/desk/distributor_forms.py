@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.models import User
 
 from vulndesk.desk.models.distributor import Answer
+from vulndesk.desk.team_forms import user_named
 
 
 class ApplyForm(forms.Form):
@@ -16,6 +18,17 @@ class ApplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="who you are, what you ship to whom, and how you keep an embargo",
     )
+
+
+class InviteForm(forms.Form):
+    organisation = forms.CharField(max_length=200)
+    email = forms.EmailField(required=False, help_text="where the organisation's notices go")
+    member = forms.CharField(
+        max_length=150, help_text="the username of a person who speaks for the organisation"
+    )
+
+    def clean_member(self) -> User:
+        return user_named(self.cleaned_data["member"])
 
 
 class AcceptTermsForm(forms.Form):

@@ -80,6 +80,11 @@ urlpatterns = [
         name="project-distributors-terms",
     ),
     path(
+        "projects/<slug:slug>/distributors/invite/",
+        distributors.invite,
+        name="project-distributors-invite",
+    ),
+    path(
         "projects/<slug:slug>/distributors/<int:pk>/decision/",
         distributors.decide,
         name="project-distributors-decision",

@@ -75,11 +75,7 @@ def publish_terms(project: Project, text: str, *, actor: User | None) -> Distrib
 def apply(
     project: Project, *, organisation: str, email: str, statement: str, actor: User
 ) -> DistributorMembership:
-    """An organisation asks to join the list (KAR-36); the applicant becomes one of its people.
-
-    An organisation the applicant already speaks for is reused, so one company applying to a
-    second project's list stays one organisation.
-    """
+    """An organisation asks to join the list (KAR-36); the applicant becomes one of its people."""
     require_list(project)
     if project.policy().distributors.membership == "invitation":
         raise DistributorError(
@@ -94,12 +90,7 @@ def apply(
     if problems:
         raise DistributorError("; ".join(problems))
     with transaction.atomic():
-        distributor = Distributor.objects.filter(members=actor, name__iexact=name).first()
-        if distributor is None:
-            distributor = Distributor.objects.create(
-                slug=_free_slug(name), name=name, email=email.strip()
-            )
-            distributor.members.add(actor)
+        distributor = _organisation_of(actor, name, email)
         existing = DistributorMembership.objects.filter(
             project=project, distributor=distributor
         ).first()
@@ -141,11 +132,16 @@ def _free_slug(name: str) -> str:
 
 
 def invite(
-    project: Project, distributor: Distributor, *, actor: User | None
+    project: Project, *, organisation: str, email: str, member: User, actor: User | None
 ) -> DistributorMembership:
-    """The security team puts an organisation on the list itself (FOLIO-Q3: by invitation)."""
+    """The security team puts an organisation on the list itself (FOLIO-Q3: by invitation),
+    with `member` as one of its people, who then accepts the embargo terms for it."""
     require_list(project)
+    name = organisation.strip()
+    if not name or not slugify(name):
+        raise DistributorError("organisation: give the organisation's name")
     with transaction.atomic():
+        distributor = _organisation_of(member, name, email)
         membership, _ = DistributorMembership.objects.update_or_create(
             project=project,
             distributor=distributor,
@@ -160,9 +156,21 @@ def invite(
             "distributors.invited",
             actor=actor,
             project=project,
-            data={"distributor": distributor.slug},
+            data={"distributor": distributor.slug, "member": member.get_username()},
         )
     return membership
+
+
+def _organisation_of(person: User, name: str, email: str) -> Distributor:
+    """The organisation of that name `person` speaks for, made with them as its first person
+    if there is none: one company on several projects' lists stays one organisation."""
+    distributor = Distributor.objects.filter(members=person, name__iexact=name).first()
+    if distributor is None:
+        distributor = Distributor.objects.create(
+            slug=_free_slug(name), name=name, email=email.strip()
+        )
+        distributor.members.add(person)
+    return distributor
 
 
 def decide(

@@ -22,6 +22,7 @@ from vulndesk.desk.distributor_forms import (
     AcceptTermsForm,
     ApplyForm,
     DecisionForm,
+    InviteForm,
     NoticeForm,
     RemindForm,
     TermsForm,
@@ -118,6 +119,7 @@ def team_page(
         or TermsForm(initial={"text": terms.text if terms else ""}),
         "decision_form": forms.get("decision_form") or DecisionForm(),
         "decision_for": forms.get("decision_for"),
+        "invite_form": forms.get("invite_form") or InviteForm(),
     }
     return render(request, "desk/distributors/team.html", context, status=status)
 
@@ -144,6 +146,22 @@ def publish_terms(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, f"Embargo terms version {terms.version} are in force.")
             return redirect("project-distributors", slug=project.slug)
     return team_page(request, project, status=BAD_INPUT, terms_form=form)
+
+
+@login_required
+@require_POST
+def invite(request: HttpRequest, slug: str) -> HttpResponse:
+    project = managed_project(request.user, slug)
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            made = distributors.invite(project, **form.cleaned_data, actor=acting_user(request))
+        except distributors.DistributorError as exc:
+            add_field_errors(form, exc)
+        else:
+            messages.success(request, f"{made.distributor.name} is on the list.")
+            return redirect("project-distributors", slug=project.slug)
+    return team_page(request, project, status=BAD_INPUT, invite_form=form)
 
 
 @login_required
