@@ -20,7 +20,7 @@ from time_machine import TimeMachineFixture
 from tests.advisories.schemas import csaf_errors, osv_errors
 from tests.desk.cast import CRASH_TITLE, Cast, make_cast
 from tests.gitops.repos import git, released_repository
-from vulndesk.advisories import csaf, markdown, osv
+from vulndesk.advisories import csaf, cve5, markdown, osv
 from vulndesk.desk.models import (
     Affect,
     AffectStatus,
@@ -332,6 +332,9 @@ def test_a_withdrawn_advisory_stays_public_marked_withdrawn_in_osv_csaf_and_mark
         "date": "2024-03-07T10:00:00.000Z",
         "summary": "Withdrawn: Not a vulnerability after all.",
     }
+    # Only the CNA that assigned the CVE ID can reject its record: it stays PUBLISHED here.
+    record_5 = cve5.render(advisory, cve5.Cna("8254265b-2729-46b6-b9e3-3dfca2d5bfca", "demo"))
+    assert record_5["cveMetadata"]["state"] == "PUBLISHED"
     text = markdown.render(advisory)
     assert "> **Withdrawn** on 2024-03-07: Not a vulnerability after all." in text
 
