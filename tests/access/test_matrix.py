@@ -40,6 +40,7 @@ from vulndesk.desk.models.fix import FixBranch, TestRun
 from vulndesk.desk.models.project import Project
 from vulndesk.desk.models.team import FixTeamMember
 from vulndesk.lib.tokens import new_token
+from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as HttpResponse
@@ -230,6 +231,21 @@ def application_id(world: World, obj: str) -> int:
     applicant = Distributor.objects.create(slug=f"applicant-{obj}", name=f"Applicant {obj}")
     return DistributorMembership.objects.create(
         project=world.projects[obj], distributor=applicant, state=MembershipState.APPLIED
+    ).pk
+
+
+def outbound_id(world: World, obj: str) -> int:
+    """A message to the team the worker gave up on (made inside the request's rolled-back
+    transaction)."""
+    return OutboundEmail.objects.create(
+        report=world.reports[obj],
+        kind=OutboundEmail.Kind.RETROSPECTIVE,
+        audience=OutboundEmail.Audience.TEAM,
+        to="team@example.org",
+        subject="retrospective",
+        body="b",
+        attempts=MAX_ATTEMPTS,
+        last_error="ConnectionRefusedError",
     ).pk
 
 
@@ -464,11 +480,30 @@ ENDPOINTS: list[Endpoint] = [
         data=lambda w, o: {"action": "create", "name": "proxy"},
     ),
     Endpoint(
+        "project-announcement-template",
+        "GET",
+        "m",
+        project_url("project-announcement-template", kind=lambda w, o: "release"),
+    ),
+    Endpoint(
+        "project-announcement-template",
+        "POST",
+        "m",
+        project_url("project-announcement-template", kind=lambda w, o: "release"),
+        data=lambda w, o: {"subject": "{{ key }} released", "body": "Upgrade: {{ upgrade }}"},
+    ),
+    Endpoint(
         "report-component",
         "POST",
         "t",
         report_url("report-component"),
         data=lambda w, o: {"component": component_id(w, o), "version": version(w, o)},
+    ),
+    Endpoint(
+        "report-outbox-resend",
+        "POST",
+        "t",
+        report_url("report-outbox-resend", outbound=outbound_id),
     ),
     Endpoint(
         "report-fix-repo",

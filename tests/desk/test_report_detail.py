@@ -307,6 +307,7 @@ def test_a_hostile_description_renders_without_executable_markup(
     # The page's own forms, each posting to vulndesk; none from the reporter's markup.
     assert set(form_actions(html)) == {
         reverse("logout"),
+        f"{report.get_absolute_url()}#outbox",  # the announcement preview, a GET of this page
         *(
             reverse(name, kwargs={"project": "emissary", "number": report.number})
             for name in (

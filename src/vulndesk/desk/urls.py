@@ -4,6 +4,7 @@ from django.urls import path
 from vulndesk.desk.views import (
     actions,
     advisory_section,
+    announcement_templates,
     backports,
     calendar,
     cvss,
@@ -15,6 +16,7 @@ from vulndesk.desk.views import (
     intake,
     lists,
     notices,
+    outbox,
     projects,
     public,
     publication,
@@ -31,6 +33,11 @@ urlpatterns = [
     path("reports/", lists.report_list, name="report-list"),
     path("projects/", projects.project_list, name="project-list"),
     path("projects/<slug:slug>/settings/", projects.project_settings, name="project-settings"),
+    path(
+        "projects/<slug:slug>/announcements/<str:kind>/",
+        announcement_templates.announcement_template,
+        name="project-announcement-template",
+    ),
     path(
         "projects/<slug:slug>/settings/testing/",
         projects.project_testing,
@@ -61,6 +68,11 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/component/",
         team.report_component,
         name="report-component",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/messages/<int:outbound>/resend/",
+        outbox.report_outbox_resend,
+        name="report-outbox-resend",
     ),
     path("notices/", notices.notice_list, name="notice-list"),
     path("notices/<int:pk>/", notices.notice_detail, name="notice-detail"),
@@ -209,6 +221,11 @@ urlpatterns = [
         name="report-fix-exception",
     ),
     path(
+        "reports/<slug:project>/<int:number>/release-date/",
+        release_date.set_release_date,
+        name="report-release-date",
+    ),
+    path(
         "reports/<slug:project>/<int:number>/advisory/withdraw/",
         publication.withdraw_advisory,
         name="report-advisory-withdraw",
@@ -217,11 +234,6 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/advisory/revise/",
         publication.revise_advisory,
         name="report-advisory-revise",
-    ),
-    path(
-        "reports/<slug:project>/<int:number>/release-date/",
-        release_date.set_release_date,
-        name="report-release-date",
     ),
     path(
         "reports/<slug:project>/<int:number>/private-handling/",

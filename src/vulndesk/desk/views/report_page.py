@@ -46,6 +46,7 @@ from vulndesk.desk.views.cvss import CvssPreview, preview_of
 from vulndesk.desk.views.distributor_section import distributor_section
 from vulndesk.desk.views.fix_repo_page import fix_repo_section
 from vulndesk.desk.views.fix_team_section import fix_team_section
+from vulndesk.desk.views.outbox_section import outbox_section
 from vulndesk.desk.views.publication_section import publication_forms
 from vulndesk.desk.views.release_date_section import release_date_section
 from vulndesk.process.lifecycle import ALLOWED, TRIAGE_FIELDS, State, check_transition
@@ -196,9 +197,10 @@ def render_report_page(
         "fix_repo": fix_repo_section(user, report, bound or {}),
         "fix_team_section": fix_team_section(user, report, bound or {}),
         "component_section": component_section(user, report, bound or {}),
+        "outbox_section": outbox_section(user, report, request.GET.get("preview")),
         "release_date_section": release_date_section(user, report, bound or {}),
         "backports": backport_section(user, report, bound or {}),
-        "distributor_section": distributor_section(user, report, bound or {}),
         "advisory": advisory_section(report),
+        "distributor_section": distributor_section(user, report, bound or {}),
     }
     return render(request, "desk/report_detail.html", context, status=status)
