@@ -9,6 +9,7 @@ before both guards pass (OEDX-22).
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 from django.conf import LazySettings
@@ -19,6 +20,7 @@ from time_machine import TimeMachineFixture
 
 from tests.advisories.schemas import csaf_errors, osv_errors
 from tests.desk.cast import CRASH_TITLE, Cast, make_cast
+from tests.desk.test_public_advisories import ATOM
 from tests.gitops.repos import git, released_repository
 from vulndesk.advisories import csaf, cve5, markdown, osv
 from vulndesk.desk.models import (
@@ -343,6 +345,14 @@ def test_a_withdrawn_advisory_stays_public_marked_withdrawn_in_osv_csaf_and_mark
     assert [r["withdrawn"] for r in feed if r["id"] == CVE] == ["2024-03-07T10:00:00Z"]
     listed = client.get(reverse("advisory-list")).content.decode()
     assert f'{CRASH_TITLE} <strong class="withdrawn">(withdrawn)</strong>' in listed
+    atom = ElementTree.fromstring(client.get(reverse("advisory-atom-feed")).content)  # noqa: S314
+    [entry] = [
+        e for e in atom.iter(f"{ATOM}entry") if CRASH_TITLE in e.findtext(f"{ATOM}title", "")
+    ]
+    assert entry.findtext(f"{ATOM}title", "").endswith(f"{CRASH_TITLE} (withdrawn)")
+    assert entry.findtext(f"{ATOM}updated") == "2024-03-07T10:00:00+00:00"
+    summary = entry.findtext(f"{ATOM}summary", "")
+    assert "<strong>Withdrawn</strong> on 2024-03-07: Not a vulnerability after all." in summary
     detail = client.get(reverse("advisory-detail", args=["emissary", 2])).content.decode()
     assert "<strong>Withdrawn</strong> on" in detail
     assert "Not a vulnerability after all." in detail

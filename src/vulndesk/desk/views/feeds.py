@@ -14,6 +14,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html
 
 from vulndesk.desk.markdown import render as render_markdown
 from vulndesk.desk.models import Project, Report
@@ -61,10 +62,20 @@ class AdvisoryFeed(Feed[Report, Scope]):
 
     def item_title(self, item: Report) -> str:
         named = f"{item.cve_id} ({item.key})" if item.cve_id else item.key
-        return f"{named}: {item.title}"
+        withdrawn = " (withdrawn)" if item.withdrawn_at else ""
+        return f"{named}: {item.title}{withdrawn}"
 
     def item_description(self, item: Report) -> str:
-        return str(render_markdown(item.description))
+        # A reader that saw the advisory must learn it no longer stands, and why.
+        details = render_markdown(item.description)
+        if item.withdrawn_at is None:
+            return str(details)
+        notice = format_html(
+            "<p><strong>Withdrawn</strong> on {}: {}</p>",
+            item.withdrawn_at.date().isoformat(),
+            item.withdrawn_reason,
+        )
+        return str(notice + details)
 
     def item_link(self, item: Report) -> str:
         return reverse(
@@ -75,7 +86,7 @@ class AdvisoryFeed(Feed[Report, Scope]):
         return item.published_at
 
     def item_updateddate(self, item: Report) -> datetime:
-        return max(filter(None, (item.updated_at, item.published_at)))
+        return max(filter(None, (item.updated_at, item.published_at, item.withdrawn_at)))
 
     def item_categories(self, item: Report) -> list[str]:
         severity = item.effective_severity
