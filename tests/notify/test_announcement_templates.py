@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.desk.factories import make_project, make_report, make_user
-from vulndesk.desk.models import Affect, AuditEvent, Report
+from vulndesk.desk.models import Affect, AuditEvent, Project, Report
 from vulndesk.notify.announcements import DEFAULTS, TemplateProblem, check, preview, save_template
 from vulndesk.notify.models import AnnouncementTemplate, OutboundEmail
 
@@ -127,3 +127,12 @@ def test_a_project_template_is_saved_audited_and_used(report: Report) -> None:
 def test_a_kind_that_is_not_an_announcement_has_no_template(report: Report) -> None:
     with pytest.raises(TemplateProblem, match="'acknowledgement' is not an announcement"):
         save_template(report.project, "acknowledgement", subject="s", body="b", actor=None)
+
+
+def test_oedx_20_the_release_date_is_also_given_in_the_projects_time_zone(report: Report) -> None:
+    Project.objects.filter(pk=report.project_id).update(
+        policy_overrides={"calendar": {"timezone": "America/New_York"}}
+    )
+    report.refresh_from_db()
+    _, body = preview(report, Kind.FORTHCOMING_FIX)
+    assert "2026-11-30 16:00 UTC (2026-11-30 11:00 America/New_York (UTC-0500);" in body

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.template import Context, Engine, Template, TemplateSyntaxError
@@ -40,6 +41,7 @@ FIELDS: dict[str, str] = {
     "severity": "the severity, e.g. high",
     "release_date": "the Release Date in UTC, e.g. 2026-11-30 16:00 UTC",
     "release_date_iso": "the Release Date as ISO 8601 with its offset (+00:00)",
+    "release_date_local": "the Release Date in the project's time zone, with its offset",
     "affected_versions": "each affected package or line and its range, one a line",
     "fixed_versions": "each fixed version, one a line",
     "upgrade": "how to upgrade: one line per fixed version",
@@ -56,7 +58,7 @@ class Default:
     body: str
 
 
-_WHEN = "Release Date: {{ release_date }} ({{ release_date_iso }})."
+_WHEN = "Release Date: {{ release_date }} ({{ release_date_local }}; {{ release_date_iso }})."
 _MITIGATION = "Until then: {{ mitigation }}"
 DEFAULTS: dict[OutboundEmail.Kind, Default] = {
     Kind.FORTHCOMING_FIX: Default(
@@ -149,6 +151,8 @@ def fields(report: Report, *, now: datetime | None = None) -> dict[str, str]:
         return affect.package or (affect.release_line.name if affect.release_line else "")
 
     release_date = report.release_date.astimezone(UTC) if report.release_date else None
+    zone = report.project.policy().calendar.timezone
+    local = release_date.astimezone(ZoneInfo(zone)) if release_date else None
     fixed = [f"{where(a)} {a.fixed_version}".strip() for a in affects if a.fixed_version]
     return {
         "key": report.key,
@@ -161,6 +165,9 @@ def fields(report: Report, *, now: datetime | None = None) -> dict[str, str]:
         "severity": str(report.effective_severity or "not assessed yet"),
         "release_date": f"{release_date:%Y-%m-%d %H:%M} UTC" if release_date else "not set yet",
         "release_date_iso": release_date.isoformat() if release_date else "not set yet",
+        "release_date_local": f"{local:%Y-%m-%d %H:%M} {zone} (UTC{local:%z})"
+        if local
+        else "not set yet",
         "affected_versions": "\n".join(f"{where(a)} {a.affected_range}".strip() for a in affects)
         or "not known yet",
         "fixed_versions": "\n".join(fixed) or "not released yet",
