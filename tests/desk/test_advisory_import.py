@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 
 from tests.advisories.examples import ADVISORY
 from tests.advisories.strategies import advisories
@@ -38,7 +38,8 @@ def open_edx(slug: str = "openedx") -> Project:
 
 def desk_keeps(advisory: Advisory, report: Report) -> Advisory:
     """What a report holds of an imported advisory: one score (CVSS 3 where there are two),
-    packages it publishes by their version ranges, no commit ranges, dates as published."""
+    packages it publishes by their version ranges, no commit ranges, dates as published, and
+    its summary as a title, which the desk keeps without surrounding blanks as every form does."""
     read = osv_states(advisory)
     kept = tuple(
         replace(
@@ -54,6 +55,7 @@ def desk_keeps(advisory: Advisory, report: Report) -> Advisory:
         read,
         id=report.key,
         vendor=report.project.name,
+        summary=read.summary.strip(),
         modified=max(report.updated_at, published),
         published=published,
         severity=tuple(sorted(read.severity, key=lambda s: s.scored.version))[:1],
@@ -176,6 +178,7 @@ def importable(advisory: Advisory) -> Advisory:
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(advisories().map(importable))
+@example(importable(replace(ADVISORY, summary=" Crash on a long header ")))
 def test_import_then_export_keeps_every_field_the_report_holds(
     advisory: Advisory,
 ) -> None:
