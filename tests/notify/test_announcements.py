@@ -185,7 +185,7 @@ def test_vit_27_an_embargoed_report_reaches_no_public_channel_before_its_release
     with pytest.raises(AnnouncementError, match="embargoed until its Release Date 2026-11-30"):
         queue_announcement(
             report,
-            kind=Kind.FORTHCOMING_FIX,
+            kind=Kind.RELEASE,
             audience=Audience.ANNOUNCE_LIST,
             subject="s",
             body="b",
@@ -357,5 +357,8 @@ def test_a_message_a_live_worker_is_sending_is_not_sent_again_by_hand(
     OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=T0, attempts=1)
     with pytest.raises(AnnouncementError, match="being sent by a worker now"):
         resend(email, actor=None)
+    email.refresh_from_db()
+    assert email.state == "sending"
     time_machine.move_to(T0 + claim_lease() + timedelta(seconds=1), tick=True)
+    assert email.state == "interrupted"
     assert resend(email, actor=None).attempts == 0

@@ -112,10 +112,14 @@ class OutboundEmail(models.Model):
 
     @property
     def state(self) -> str:
-        """scheduled, sending, sent, or failed (given up after the last retry)."""
+        """scheduled, sending, interrupted (its worker stopped mid-send: the next worker to
+        start sends it, or the team sends it again), sent, or failed (given up after the last
+        retry)."""
         if self.sent_at is not None:
             return "sent"
         if self.claimed_at is not None:
+            if self.claimed_at <= timezone.now() - claim_lease():
+                return "interrupted"
             return "sending"
         if self.attempts >= MAX_ATTEMPTS:
             return "failed"
