@@ -48,6 +48,8 @@ class OutboundEmail(models.Model):
         RETROSPECTIVE = "retrospective", "retrospective"  # EMI-48
         # To an organisation that has neither acknowledged nor answered a distributor notice.
         DISTRIBUTOR_REMINDER = "distributor_reminder", "reminder to a silent distributor"
+        # The embargo broke and the release moved up: to everyone told of it (KAR-38).
+        EMBARGO_BREAK = "embargo_break", "embargo break notice"
 
     class Audience(models.TextChoices):
         ANNOUNCE_LIST = "announce_list", "announce list"

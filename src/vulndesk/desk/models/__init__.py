@@ -11,6 +11,7 @@ from vulndesk.desk.models.backport import (
 from vulndesk.desk.models.comment import Comment
 from vulndesk.desk.models.deadline import Deadline, DeadlinePause
 from vulndesk.desk.models.distributor import Distributor, DistributorNotice
+from vulndesk.desk.models.embargo_break import EmbargoBreak
 from vulndesk.desk.models.fix import FixBranch, FixFreeze, Review, TestRun
 from vulndesk.desk.models.message import InboundMessage, ReplyAddress
 from vulndesk.desk.models.project import IntakeChannels, Project, ReleaseLine, ReleaseLineStatus
@@ -72,6 +73,7 @@ __all__ = [
     "Distributor",
     "DistributorNotice",
     "DomainChoices",
+    "EmbargoBreak",
     "EvidenceChoices",
     "FixBranch",
     "FixFreeze",
