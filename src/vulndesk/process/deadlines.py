@@ -92,6 +92,9 @@ class ReportFacts:
     met: Mapping[str, datetime] = field(default_factory=dict)  # deadline name -> when met
     pauses: Mapping[str, Sequence[Pause]] = field(default_factory=dict)  # deadline name -> history
     concluded: bool = False  # closed, rejected or a duplicate: nothing more is owed
+    # When the Fix Lead chose to release now after an embargo break (KAR-38): what was owed
+    # ahead of the release is due at once, its lead time waived (KAR-32).
+    release_now_since: datetime | None = None
 
     def __post_init__(self) -> None:
         for anchor, moment in self.anchors.items():
@@ -99,6 +102,8 @@ class ReportFacts:
                 require_aware(moment, f"anchor {anchor!r}")
         if self.public_disclosure is not None:
             require_aware(self.public_disclosure, "public_disclosure")
+        if self.release_now_since is not None:
+            require_aware(self.release_now_since, "release_now_since")
         for name, moment in self.met.items():
             require_aware(moment, f"met time of {name!r}")
         if self.cvss_score is not None and not 0.0 <= self.cvss_score <= 10.0:
@@ -190,6 +195,11 @@ def _deadline(
         # weekend: "as soon as possible" means now, whatever the day.
         if collapsed is not None and (due_at is None or collapsed < due_at):
             due_at, opens_at, asap = collapsed, None, True
+    # The release moved up after a break: a notice owed ahead of it is due at the decision, not
+    # in the past before it, and no earlier window holds it back.
+    broken = facts.release_now_since
+    if broken and rule.direction == "before" and met_at is None and due_at and due_at < broken:
+        due_at, opens_at, asap = broken, None, True
     status = status_at(due_at, met_at, pauses, now, concluded=facts.concluded)
     return Deadline(
         rule=rule,

@@ -48,6 +48,10 @@ def report_facts(report: Report, rows: Mapping[str, Deadline]) -> ReportFacts:
         public_disclosure=report.public_disclosure_at if report.on_public_path else None,
         cvss_score=report.base_score,
         concluded=report.current_state in CONCLUDED,
+        release_now_since=report.embargo_breaks.filter(decision="release_now")
+        .order_by("decided_at")
+        .values_list("decided_at", flat=True)
+        .first(),
         met=met,
         pauses={
             name: [Pause(p.started_at, p.ended_at, p.reason) for p in row.pauses.all()]
