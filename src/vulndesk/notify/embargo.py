@@ -9,6 +9,13 @@ from vulndesk.desk.models import Report
 from vulndesk.desk.models.distributor import DistributorMembership, DistributorTerms
 from vulndesk.notify.models import OutboundEmail
 
+# Public notices that come before the Release Date by design and say only that a fix is coming
+# and when (EMI-37, VIT-21) or that one will be merged (OEDX-20, OEDX-22): the embargo on the
+# vulnerability's details does not hold them back.
+BEFORE_RELEASE = frozenset(
+    {OutboundEmail.Kind.FORTHCOMING_FIX, OutboundEmail.Kind.PRE_MERGE_NOTICE}
+)
+
 
 def embargo_refusal(email: OutboundEmail, *, at: datetime) -> str:
     """Why `email` may not go out at `at`, or "" when it may.
@@ -18,7 +25,7 @@ def embargo_refusal(email: OutboundEmail, *, at: datetime) -> str:
     hears nothing embargoed without accepting the project's current embargo terms.
     """
     report = email.report
-    if email.is_public:
+    if email.is_public and email.kind not in BEFORE_RELEASE:
         return public_refusal(report, at=at)
     if email.audience == OutboundEmail.Audience.DISTRIBUTORS and report.is_embargoed:
         return distributor_refusal(report, email.to)

@@ -323,6 +323,24 @@ class ReleaseIntegrity(Section):
     frozen_fix_required: bool = False
 
 
+class Announcements(Section):
+    """Where the process announces (issue 8). None: the document names no address, and the
+    project sets one; an announcement with nowhere to go is not queued."""
+
+    # The public list the forthcoming-fix, pre-merge and release announcements go to (VIT-21,
+    # VIT-25), and a Slack-compatible webhook for the same (EMI-37, EMI-44).
+    announce_list: str | None = None
+    announce_webhook: str | None = None
+    # A fix on the main branch only gets a courtesy notice instead of a release (VIT-11).
+    courtesy_list: str | None = None
+    courtesy_webhook: str | None = None
+    # A report affecting unsupported releases only tells the announce list to upgrade (VIT-13).
+    unsupported_notice: bool = False
+    # The retrospective goes to the team's address (or this one) and this webhook (EMI-48).
+    retrospective_to: str | None = None
+    retrospective_webhook: str | None = None
+
+
 class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -341,6 +359,7 @@ class Policy(BaseModel):
     disclosure_levels: list[DisclosureLevelDefinition] = []
     fix_review: FixReview = FixReview()
     release_integrity: ReleaseIntegrity = ReleaseIntegrity()
+    announcements: Announcements = Announcements()
 
     def deadline_rules(self, *, cve_assigned: bool = True) -> list[DeadlineRule]:
         """Every dated obligation this policy sets for a report, in the document's order.

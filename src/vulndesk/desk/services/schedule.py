@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from vulndesk.desk.access import can_triage
 from vulndesk.desk.models import Report
-from vulndesk.desk.services import audit, deadlines
+from vulndesk.desk.services import announcements, audit, deadlines
 from vulndesk.desk.services.reports import check_fields, lock_report
 from vulndesk.notify.outbox import queue_already_public_alert
 from vulndesk.process.lifecycle import DisclosureLevel
@@ -171,11 +171,17 @@ def schedule_release(
         return None
 
     fields = {"release_date": release_date}
-    return _record(
-        report, "report.release_date_set", fields,
-        actor=actor, expected_version=expected_version, reason=reason.strip(),
-        refuse=breaks_policy, extra=extra,
-    )  # fmt: skip
+    with transaction.atomic():
+        locked = _record(
+            report, "report.release_date_set", fields,
+            actor=actor, expected_version=expected_version, reason=reason.strip(),
+            refuse=breaks_policy, extra=extra,
+        )  # fmt: skip
+        # Everything owed is planned for the new date; those told the old one hear it again.
+        announcements.plan_announcements(
+            locked, retell=[recipient["email"] for recipient in extra.get("retell", [])]
+        )
+    return locked
 
 
 def plan_merge(
@@ -190,10 +196,13 @@ def plan_merge(
     if not reason.strip():
         raise ValueError("say why the merge is planned for then: the reason is audited")
     fields = {"planned_merge_at": merge_at}
-    return _record(
-        report, "report.merge_planned", fields,
-        actor=actor, expected_version=expected_version, reason=reason.strip(),
-    )  # fmt: skip
+    with transaction.atomic():
+        locked = _record(
+            report, "report.merge_planned", fields,
+            actor=actor, expected_version=expected_version, reason=reason.strip(),
+        )  # fmt: skip
+        announcements.plan_announcements(locked)  # the pre-merge notice (OEDX-20)
+    return locked
 
 
 def record_fix_release(

@@ -10,7 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from vulndesk.desk.models import Report
-from vulndesk.desk.services import audit, deadlines, fix_integrity, fix_lead, fix_team
+from vulndesk.desk.services import (
+    announcements,
+    audit,
+    deadlines,
+    fix_integrity,
+    fix_lead,
+    fix_team,
+)
 from vulndesk.desk.services.fix_repo import review_facts
 from vulndesk.desk.services.publication import check_forced_publish, publication_facts
 from vulndesk.desk.services.reports import lock_report
@@ -106,4 +113,5 @@ def transition(
             fix_lead.assign_on_acceptance(locked, actor=actor)  # EMI-10, where the policy rotates
         elif target is State.RELEASED:
             fix_team.end_at_release(locked, actor=actor)  # the Fix Team's access ends (Emissary)
+        announcements.plan_announcements(locked)  # what the new state owes, or no longer does
     return locked

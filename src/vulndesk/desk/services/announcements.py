@@ -1,0 +1,258 @@
+"""Which announcements a report owes, to whom and when, read from its policy (issue 8), and
+queueing them in the outbox.
+
+Each message's idempotency key names the date it was planned for (the Release Date, or the
+planned merge for Open edX's pre-merge notice), so planning again after nothing changed queues
+nothing, and a moved date owes new messages. A message still waiting for its time whose key is
+no longer owed is superseded: the worker never sends it, and the desk shows why. Whoever was
+already told the old date is told the new one at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from vulndesk.desk.models import Report
+from vulndesk.desk.models.distributor import DistributorMembership, MembershipState
+from vulndesk.desk.services import audit
+from vulndesk.desk.services.distributors import current_terms
+from vulndesk.desk.services.retrospective import retrospective_markdown
+from vulndesk.notify.announcements import TemplateProblem, render, template_for
+from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail
+from vulndesk.notify.outbox import AnnouncementError, queue_announcement
+from vulndesk.process.lifecycle import State
+from vulndesk.process.policy import Policy
+from vulndesk.process.release_lines import Case
+
+Kind, Audience = OutboundEmail.Kind, OutboundEmail.Audience
+
+# The kinds this module plans; the outbox's other messages (acknowledgements, reminders …) are
+# never superseded here.
+PLANNED = frozenset(
+    {
+        Kind.FORTHCOMING_FIX,
+        Kind.DISTRIBUTOR_NOTICE,
+        Kind.DISTRIBUTOR_24H_NOTICE,
+        Kind.PRE_MERGE_NOTICE,
+        Kind.RELEASE,
+        Kind.COURTESY_NOTICE,
+        Kind.UNSUPPORTED_NOTICE,
+        Kind.RETROSPECTIVE,
+    }
+)
+# Notices that name a date: whoever received one for another date hears the new one at once.
+DATED = frozenset(
+    {
+        Kind.FORTHCOMING_FIX,
+        Kind.DISTRIBUTOR_NOTICE,
+        Kind.DISTRIBUTOR_24H_NOTICE,
+        Kind.PRE_MERGE_NOTICE,
+    }
+)
+# A fix, or at least a mitigation, exists from here on (EMI-36, VIT-20, KAR-31).
+FIXED_STATES = frozenset({State.FIX_READY, State.SCHEDULED, State.RELEASED, State.PUBLISHED})
+RELEASED_STATES = frozenset({State.RELEASED, State.PUBLISHED, State.CLOSED})
+SUPERSEDED = "superseded: no longer owed"
+
+
+@dataclass(frozen=True)
+class Owed:
+    """One announcement the report owes now: its kind, audience and recipient, when it goes,
+    and the date it was planned for (part of its key)."""
+
+    kind: OutboundEmail.Kind
+    audience: OutboundEmail.Audience
+    send_after: datetime
+    planned_for: datetime
+    to: str = ""
+    url: str = ""
+
+    @property
+    def recipient(self) -> str:
+        return self.to or self.url
+
+    def key(self, report: Report) -> str:
+        recipient = self.recipient
+        if len(recipient) > 60:  # webhook URLs: the key has 200 characters
+            recipient = hashlib.sha256(recipient.encode()).hexdigest()[:24]
+        return f"{report.key}:{self.kind}:{recipient}:{self.planned_for.isoformat()}"[:200]
+
+
+@dataclass(frozen=True)
+class Planned:
+    queued: list[OutboundEmail]
+    superseded: list[int]
+    not_queued: list[str]  # each: the kind, recipient and why
+
+
+def owed(report: Report, *, now: datetime, retell: Sequence[str] = ()) -> list[Owed]:
+    """Every announcement the report owes now by its policy. `retell`: distributors' addresses
+    told the old Release Date, who hear the new one at once (issue 8, item 1)."""
+    policy = report.project.policy()
+    steps = dict(policy.steps(cve_assigned=bool(report.cve_id)))
+    state = State(report.current_state)
+    release_date = report.release_date
+    fixed = state in FIXED_STATES or bool(report.mitigation.strip())
+    result: list[Owed] = []
+
+    def public(kind: OutboundEmail.Kind, at: datetime, planned_for: datetime) -> None:
+        result.extend(_to_public(policy, kind, at, planned_for))
+
+    if release_date is not None and report.published_at is None and fixed:
+        if "forthcoming_fix_announced" in steps:  # EMI-37, VIT-21: at once, with the date
+            public(Kind.FORTHCOMING_FIX, now, release_date)
+        advance = steps.get("distributor_advance_notice")
+        if advance is not None:  # KAR-33, KAR-34: from the window's opening, by the deadline
+            opens = release_date - (advance.window or advance.within or timedelta(0))
+            for address in _distributors(report):
+                at = now if address in retell else max(now, opens)
+                result.append(
+                    Owed(Kind.DISTRIBUTOR_NOTICE, Audience.DISTRIBUTORS, at, release_date, address)
+                )
+        release_notice = steps.get("distributor_release_notice")
+        if release_notice is not None:  # KAR-43: 24 hours before the release
+            at = max(now, release_date - (release_notice.within or timedelta(0)))
+            for address in _distributors(report):
+                notice = Owed(Kind.DISTRIBUTOR_24H_NOTICE, Audience.DISTRIBUTORS, at, release_date)
+                result.append(replace(notice, to=address))
+    merge_at = report.planned_merge_at
+    if "security_announcement_posted" in steps and merge_at and report.published_at is None:
+        public(Kind.PRE_MERGE_NOTICE, now, merge_at)  # OEDX-20: once the merge is planned
+    if report.published_at is not None:
+        # Public audiences hear of the fix once it is published, at the Release Date at the
+        # earliest (EMI-44, VIT-25, KAR-44); a main-only fix gets a courtesy notice instead
+        # (VIT-11), unsupported releases a call to upgrade (VIT-13).
+        planned_for = release_date or report.published_at
+        at = max(planned_for, report.published_at)
+        case = report.release_plan().case
+        courtesy = _courtesy(policy, at=at, planned_for=planned_for)
+        if case is Case.DEVELOPMENT_ONLY and courtesy:
+            result.extend(courtesy)
+        elif case is Case.UNSUPPORTED_ONLY and policy.announcements.unsupported_notice:
+            public(Kind.UNSUPPORTED_NOTICE, at, planned_for)
+        else:
+            public(Kind.RELEASE, at, planned_for)
+    if "retrospective_sent" in steps and state in RELEASED_STATES:
+        released = report.fix_released_at or release_date or report.state_changed_at or now
+        at = released + timedelta(days=1)  # EMI-46: 1 to 3 days after the Release Date
+        result.extend(_retrospective(policy, at=at, planned_for=released))
+    # Told a date that no longer holds, by an announcement sent earlier: the new one goes now.
+    told = {
+        (email.kind, email.recipient): email
+        for email in report.outbound_emails.filter(kind__in=DATED).exclude(sent_at=None)
+    }
+    keys = {o.key(report) for o in result}
+    return [
+        Owed(o.kind, o.audience, now, o.planned_for, o.to, o.url)
+        if (o.kind, o.recipient) in told
+        and told[(o.kind, o.recipient)].idempotency_key not in keys
+        and o.send_after > now
+        else o
+        for o in result
+    ]
+
+
+def _to_public(
+    policy: Policy, kind: OutboundEmail.Kind, at: datetime, planned_for: datetime
+) -> list[Owed]:
+    where = policy.announcements
+    return [
+        Owed(kind, Audience.ANNOUNCE_LIST, at, planned_for, to=to, url=url)
+        for to, url in ((where.announce_list or "", ""), ("", where.announce_webhook or ""))
+        if to or url
+    ]
+
+
+def _courtesy(policy: Policy, *, at: datetime, planned_for: datetime) -> list[Owed]:
+    where = policy.announcements
+    return [
+        Owed(Kind.COURTESY_NOTICE, Audience.ANNOUNCE_LIST, at, planned_for, to, url)
+        for to, url in ((where.courtesy_list or "", ""), ("", where.courtesy_webhook or ""))
+        if to or url
+    ]
+
+
+def _retrospective(policy: Policy, *, at: datetime, planned_for: datetime) -> list[Owed]:
+    where = policy.announcements
+    address = where.retrospective_to or policy.team.email or ""
+    return [
+        Owed(Kind.RETROSPECTIVE, Audience.TEAM, at, planned_for, to=to, url=url)
+        for to, url in ((address, ""), ("", where.retrospective_webhook or ""))
+        if to or url
+    ]
+
+
+def _distributors(report: Report) -> list[str]:
+    """The notice address of every approved organisation bound by the terms in force (KAR-36);
+    the others are told nothing embargoed."""
+    terms = current_terms(report.project)
+    members = DistributorMembership.objects.filter(
+        project=report.project, state=MembershipState.APPROVED
+    ).select_related("distributor")
+    return sorted({m.distributor.email for m in members if m.may_receive(terms)})
+
+
+def plan_announcements(report: Report, *, retell: Iterable[str] = ()) -> Planned:
+    """Queue every announcement the report owes and supersede the waiting ones it no longer
+    owes. Call it in the transaction that changed the report; nothing is queued twice."""
+    now = timezone.now()
+    report.refresh_from_db()
+    due = owed(report, now=now, retell=tuple(retell))
+    queued: list[OutboundEmail] = []
+    not_queued: list[str] = []
+    with transaction.atomic():
+        for item in due:
+            try:
+                queued.append(_queue(report, item))
+            except (AnnouncementError, TemplateProblem) as exc:
+                not_queued.append(f"{item.kind} to {item.recipient}: {exc}")
+        keys = {email.idempotency_key for email in queued}
+        waiting = report.outbound_emails.filter(
+            kind__in=PLANNED, sent_at=None, claimed_at=None, attempts__lt=MAX_ATTEMPTS
+        ).exclude(idempotency_key=None)
+        superseded = [email.pk for email in waiting if email.idempotency_key not in keys]
+        if superseded:
+            # No field says "superseded": spending every attempt keeps the worker from sending
+            # it, and the error says why on the report page.
+            OutboundEmail.objects.filter(pk__in=superseded).update(
+                attempts=MAX_ATTEMPTS,
+                last_error=f"{SUPERSEDED} (planned again at {now:%Y-%m-%d %H:%M} UTC)",
+            )
+        new = [email.pk for email in queued if email.created_at >= now]
+        if new or superseded or not_queued:
+            audit.record(
+                "announcements.planned",
+                actor=None,
+                report=report,
+                data={"queued": new, "superseded": superseded, "not_queued": not_queued},
+            )
+    return Planned(queued, superseded, not_queued)
+
+
+def _queue(report: Report, item: Owed) -> OutboundEmail:
+    if item.kind == Kind.RELEASE and not report.affects.exclude(fixed_version="").exists():
+        raise AnnouncementError(
+            "a release announcement lists the fixed versions (FOLIO-36, EMI-44): record each "
+            "fixed version on the report's affected lines"
+        )
+    subject, body = template_for(report.project, item.kind)
+    subject, body = render(report, item.kind, subject=subject, body=body)
+    if item.kind == Kind.RETROSPECTIVE:
+        body = retrospective_markdown(report)  # EMI-48: built from the audit log
+    return queue_announcement(
+        report,
+        kind=item.kind,
+        audience=item.audience,
+        subject=subject,
+        body=body,
+        key=item.key(report),
+        send_after=item.send_after,
+        to=item.to,
+        url=item.url,
+    )
