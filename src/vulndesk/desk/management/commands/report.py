@@ -55,14 +55,6 @@ class Command(BaseCommand):
             action="store_true",
             help="publish although a publication guard fails; needs --reason (audited)",
         )
-        withdraw = verbs.add_parser(
-            "withdraw", help="withdraw a published advisory: it stays public, marked withdrawn"
-        )
-        withdraw.add_argument("key")
-        withdraw.add_argument("--reason", required=True, help="why, e.g. 'Not a vulnerability.'")
-        revise = verbs.add_parser("revise", help="note a later change to a published advisory")
-        revise.add_argument("key")
-        revise.add_argument("--summary", required=True, help="what changed, e.g. 'Added CVE ID.'")
         score = verbs.add_parser("score", help="set the CVSS 3.1 or 4.0 vector")
         score.add_argument("key")
         score.add_argument("vector", help="e.g. CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H")
@@ -138,6 +130,15 @@ class Command(BaseCommand):
             metavar="SHA",
             help="a commit that introduced the issue; repeat for several",
         )
+        # After the verbs of a report's course, as `report --help` lists them in that order.
+        withdraw = verbs.add_parser(
+            "withdraw", help="withdraw a published advisory: it stays public, marked withdrawn"
+        )
+        withdraw.add_argument("key")
+        withdraw.add_argument("--reason", required=True, help="why, e.g. 'Not a vulnerability.'")
+        revise = verbs.add_parser("revise", help="note a later change to a published advisory")
+        revise.add_argument("key")
+        revise.add_argument("--summary", required=True, help="what changed, e.g. 'Added CVE ID.'")
         verbs_with_output = (
             new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public, lead,
             invite, part, exception, release, withdraw, revise,
