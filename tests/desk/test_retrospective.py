@@ -2,6 +2,7 @@
 (EMI-46 to EMI-49)."""
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -10,6 +11,7 @@ from django.test import Client
 from tests.desk.cast import make_cast
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.desk.report_page import sign_in, url
+from tests.gitops.repos import released_repository
 from vulndesk.desk.demo import TRIAGE, approve_demo_fix
 from vulndesk.desk.models import AuditEvent, FixTeamMember, Report
 from vulndesk.desk.services import deadlines, fix_team, reports, schedule
@@ -41,10 +43,13 @@ def bob() -> User:
     return make_user("bob")
 
 
-def released_report(alice: User, bob: User, carol: User, time_machine: object) -> Report:
+def released_report(
+    alice: User, bob: User, carol: User, time_machine: object, tmp_path: Path
+) -> Report:
     """Received at T0, triaged in 2 h, accepted the next day, fixed in 9 days (two days past
     EMI-30's week), released on the Release Date three weeks in, then published."""
-    project = make_project("emissary", preset="envoy")
+    repository = released_repository(tmp_path / "emissary", "v3.9.1")  # publishing checks it
+    project = make_project("emissary", preset="envoy", repository_url=f"file://{repository}")
     for member in (alice, carol):
         make_member(project, member)
     report = make_report(project, actor=carol)
@@ -83,10 +88,10 @@ def released_report(alice: User, bob: User, carol: User, time_machine: object) -
 
 
 def test_the_retrospective_lists_each_transition_and_deadline(
-    alice: User, bob: User, carol: User, time_machine: object
+    alice: User, bob: User, carol: User, time_machine: object, tmp_path: Path
 ) -> None:
     """EMI-48: participants, the timeline, commits and critique; EMI-46's own deadline open."""
-    report = released_report(alice, bob, carol, time_machine)
+    report = released_report(alice, bob, carol, time_machine, tmp_path)
     text = retrospective_markdown(report, introduced_by=["3F2A9C1"])
 
     transitions = AuditEvent.objects.filter(report=report, action="report.transition")
@@ -114,10 +119,10 @@ def test_the_retrospective_lists_each_transition_and_deadline(
 
 
 def test_the_timeline_names_roles_never_people(
-    alice: User, bob: User, carol: User, time_machine: object
+    alice: User, bob: User, carol: User, time_machine: object, tmp_path: Path
 ) -> None:
     """EMI-47: blameless; names appear only in the list of who was involved."""
-    report = released_report(alice, bob, carol, time_machine)
+    report = released_report(alice, bob, carol, time_machine, tmp_path)
     text = retrospective_markdown(report)
     timeline = text.split("## Timeline")[1].split("## Deadlines")[0]
     for name in ("alice", "bob", "carol"):
@@ -126,10 +131,10 @@ def test_the_timeline_names_roles_never_people(
 
 
 def test_writing_it_changes_nothing(
-    alice: User, bob: User, carol: User, time_machine: object
+    alice: User, bob: User, carol: User, time_machine: object, tmp_path: Path
 ) -> None:
     """Read only: the audit chain is as long and as intact after as before."""
-    report = released_report(alice, bob, carol, time_machine)
+    report = released_report(alice, bob, carol, time_machine, tmp_path)
     before = (AuditEvent.objects.count(), report.version)
     retrospective(report)
     report.refresh_from_db()
@@ -137,8 +142,10 @@ def test_writing_it_changes_nothing(
     assert verify_chain() == []
 
 
-def test_it_counts_what_happened(alice: User, bob: User, carol: User, time_machine: object) -> None:
-    report = released_report(alice, bob, carol, time_machine)
+def test_it_counts_what_happened(
+    alice: User, bob: User, carol: User, time_machine: object, tmp_path: Path
+) -> None:
+    report = released_report(alice, bob, carol, time_machine, tmp_path)
     counts = dict(retrospective(report).counts)
     assert counts["events in the audit trail"] == report.audit_events.count()
     assert counts["people involved"] == 3
