@@ -104,8 +104,14 @@ def owed(report: Report, *, now: datetime, retell: Sequence[str] = ()) -> list[O
     def public(kind: OutboundEmail.Kind, at: datetime, planned_for: datetime) -> None:
         result.extend(_to_public(policy, kind, at, planned_for))
 
+    case = report.release_plan().case
+    # A fix on the main branch only, or none for unsupported releases, gets its own notice and
+    # no other (VIT-11: exactly two announcements; VIT-13).
+    courtesy_only = case is Case.DEVELOPMENT_ONLY and _has_courtesy(policy)
+    unsupported_only = case is Case.UNSUPPORTED_ONLY and policy.announcements.unsupported_notice
     if release_date is not None and report.published_at is None and fixed:
-        if "forthcoming_fix_announced" in steps:  # EMI-37, VIT-21: at once, with the date
+        forthcoming = "forthcoming_fix_announced" in steps
+        if forthcoming and not (courtesy_only or unsupported_only):  # EMI-37, VIT-21: at once
             public(Kind.FORTHCOMING_FIX, now, release_date)
         advance = steps.get("distributor_advance_notice")
         if advance is not None:  # KAR-33, KAR-34: from the window's opening, by the deadline
@@ -130,11 +136,9 @@ def owed(report: Report, *, now: datetime, retell: Sequence[str] = ()) -> list[O
         # (VIT-11), unsupported releases a call to upgrade (VIT-13).
         planned_for = release_date or report.published_at
         at = max(planned_for, report.published_at)
-        case = report.release_plan().case
-        courtesy = _courtesy(policy, at=at, planned_for=planned_for)
-        if case is Case.DEVELOPMENT_ONLY and courtesy:
-            result.extend(courtesy)
-        elif case is Case.UNSUPPORTED_ONLY and policy.announcements.unsupported_notice:
+        if courtesy_only:
+            result.extend(_courtesy(policy, at=at, planned_for=planned_for))
+        elif unsupported_only:
             public(Kind.UNSUPPORTED_NOTICE, at, planned_for)
         else:
             public(Kind.RELEASE, at, planned_for)
@@ -167,6 +171,10 @@ def _to_public(
         for to, url in ((where.announce_list or "", ""), ("", where.announce_webhook or ""))
         if to or url
     ]
+
+
+def _has_courtesy(policy: Policy) -> bool:
+    return bool(policy.announcements.courtesy_list or policy.announcements.courtesy_webhook)
 
 
 def _courtesy(policy: Policy, *, at: datetime, planned_for: datetime) -> list[Owed]:
