@@ -29,6 +29,7 @@ from vulndesk.desk.models import (
     Backport,
     Component,
     Distributor,
+    EmbargoBreak,
     Nomination,
     RemovalVote,
     Report,
@@ -247,6 +248,13 @@ def outbound_id(world: World, obj: str) -> int:
         attempts=MAX_ATTEMPTS,
         last_error="ConnectionRefusedError",
     ).pk
+
+
+def pending_break(world: World, obj: str) -> dict[str, object]:
+    """A decision on an embargo break waiting for one (made inside the request's rolled-back
+    transaction)."""
+    EmbargoBreak.objects.create(report=world.reports[obj], how="a mirror", by_whom="Acme")
+    return {"choice": "keep_date", "reason": "only a hint", "version": version(world, obj)}
 
 
 def component_id(world: World, obj: str) -> int:
@@ -902,6 +910,25 @@ ENDPOINTS: list[Endpoint] = [
         report_url("api:check_fix_integrity"),
         api=True,
         refused_for=frozenset(OBJECTS),
+    ),
+    # Embargo breaks (KAR-37, KAR-38): a published report has no embargo left to break.
+    Endpoint("api:get_embargo_breaks", "GET", "t", report_url("api:get_embargo_breaks"), api=True),
+    Endpoint(
+        "api:record_embargo_break",
+        "POST",
+        "t",
+        report_url("api:record_embargo_break"),
+        api=True,
+        data=lambda w, o: {"how": "a mirror has the patch", "by_whom": "Acme"},
+        refused_for=frozenset({"published"}),
+    ),
+    Endpoint(
+        "api:decide_embargo_break",
+        "POST",
+        "t",
+        report_url("api:decide_embargo_break"),
+        api=True,
+        data=pending_break,
     ),
     Endpoint(
         "api:link_security_repository",

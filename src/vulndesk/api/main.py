@@ -20,6 +20,7 @@ from vulndesk.api import (
     comments,
     components,
     distributors,
+    embargo_break,
     errors,
     fix_branches,
     fix_team,
@@ -76,6 +77,7 @@ for module in (
     backports,
     advisories,
     distributors,
+    embargo_break,
 ):
     v1.add_router("", module.router)
 api.add_router("/v1", v1)
