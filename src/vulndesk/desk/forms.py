@@ -71,18 +71,23 @@ class ReportForm(forms.Form):
         self.data = data
 
 
+def reason_field(label: str, help_text: str, *, required: bool = True) -> forms.CharField:
+    """A short written reason, kept in the audit timeline and wherever `help_text` says."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=help_text,
+    )
+
+
 class TransitionForm(ReportForm):
     id_prefix = "transition"
     # Every state, not only those offered: a move the rules refuse is answered with the
     # rule's own message rather than a bare "not a valid choice".
     target = forms.ChoiceField(choices=[(s.value, s.value) for s in State])
-    reason = forms.CharField(
-        label="Reason",
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept in the audit timeline.",
-    )
+    reason = reason_field("Reason", "Kept in the audit timeline.", required=False)
     force = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
@@ -90,11 +95,8 @@ class PublishAnywayForm(TransitionForm):
     """Publish although a publication guard fails: the reason is required and audited."""
 
     id_prefix = "force"
-    reason = forms.CharField(
-        label="Why publish now",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Kept in the audit timeline with the guards it overrides.",
+    reason = reason_field(
+        "Why publish now", "Kept in the audit timeline with the guards it overrides."
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -106,12 +108,7 @@ class WithdrawForm(ReportForm):
     """Withdraw the published advisory: it stays public, marked withdrawn with the reason."""
 
     id_prefix = "withdraw"
-    reason = forms.CharField(
-        label="Why withdraw it",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown on the public advisory and in its records.",
-    )
+    reason = reason_field("Why withdraw it", "Shown on the public advisory and in its records.")
 
 
 class RevisionForm(ReportForm):
@@ -136,11 +133,9 @@ class FixExceptionForm(ReportForm):
     """VIT-12: fix a report on unsupported lines anyway, in extreme circumstances."""
 
     id_prefix = "exception"
-    reason = forms.CharField(
-        label="Why fix it anyway",
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="The extreme circumstances (VIT-12); kept on the report and in the audit.",
+    reason = reason_field(
+        "Why fix it anyway",
+        "The extreme circumstances (VIT-12); kept on the report and in the audit.",
     )
 
 
