@@ -3,7 +3,6 @@ decision on it (KAR-37, KAR-38)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -23,8 +22,8 @@ from vulndesk.api.detail import (
 from vulndesk.api.errors import refusals
 from vulndesk.api.schemas import READ_ERRORS, WRITE_ERRORS, Input, Storable, Version
 from vulndesk.desk.access import can_triage
-from vulndesk.desk.models import EmbargoBreak, Report
 from vulndesk.desk.services import embargo_break
+from vulndesk.desk.services.embargo_break import breaks_data
 
 router = Router(tags=["reports"])
 
@@ -72,46 +71,6 @@ class DecisionIn(Input):
     choice: Literal["release_now", "keep_date"]
     reason: Storable = Field(max_length=5000, description="the damage assessment (KAR-37)")
     version: Version
-
-
-def _name(user: Any) -> str | None:
-    return user.get_username() if user is not None else None
-
-
-def _break(brk: EmbargoBreak) -> dict[str, Any]:
-    return {
-        "id": brk.pk,
-        "how": brk.how,
-        "by_whom": brk.by_whom,
-        "source_url": brk.source_url,
-        "recorded_at": brk.recorded_at,
-        "recorded_by": _name(brk.recorded_by),
-        "decision": brk.decision,
-        "decision_reason": brk.decision_reason,
-        "decided_at": brk.decided_at,
-        "decided_by": _name(brk.decided_by),
-        "release_date_before": brk.release_date_before,
-        "release_date_after": brk.release_date_after,
-    }
-
-
-def breaks_data(report: Report, now: datetime) -> dict[str, Any]:
-    advice = embargo_break.advice(report, now=now)
-    waiting = embargo_break.pending(report)
-    breaks = report.embargo_breaks.select_related("recorded_by", "decided_by")
-    return {
-        "key": report.key,
-        "release_date": report.release_date,
-        "pending": waiting.pk if waiting else None,
-        "guidance": {
-            "default": advice.guidance.default,
-            "text": advice.guidance.text,
-            "rule_ids": list(advice.guidance.rule_ids),
-            "warnings": list(advice.guidance.warnings),
-            "release_now_at": advice.release_now_at,
-        },
-        "breaks": [_break(brk) for brk in breaks.order_by("recorded_at", "pk")],
-    }
 
 
 @router.get(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -63,6 +63,47 @@ def advice(report: Report, *, now: datetime | None = None) -> Advice:
         release_now_at=at,
     )
     return Advice(guidance, at)
+
+
+def _name(user: User | None) -> str | None:
+    return user.get_username() if user is not None else None
+
+
+def _break_data(brk: EmbargoBreak) -> dict[str, Any]:
+    return {
+        "id": brk.pk,
+        "how": brk.how,
+        "by_whom": brk.by_whom,
+        "source_url": brk.source_url,
+        "recorded_at": brk.recorded_at,
+        "recorded_by": _name(brk.recorded_by),
+        "decision": brk.decision,
+        "decision_reason": brk.decision_reason,
+        "decided_at": brk.decided_at,
+        "decided_by": _name(brk.decided_by),
+        "release_date_before": brk.release_date_before,
+        "release_date_after": brk.release_date_after,
+    }
+
+
+def breaks_data(report: Report, now: datetime) -> dict[str, Any]:
+    """The breaks and the guidance as plain data: the API and the CLI's --json say the same."""
+    found = advice(report, now=now)
+    waiting = pending(report)
+    breaks = report.embargo_breaks.select_related("recorded_by", "decided_by")
+    return {
+        "key": report.key,
+        "release_date": report.release_date,
+        "pending": waiting.pk if waiting else None,
+        "guidance": {
+            "default": found.guidance.default,
+            "text": found.guidance.text,
+            "rule_ids": list(found.guidance.rule_ids),
+            "warnings": list(found.guidance.warnings),
+            "release_now_at": found.release_now_at,
+        },
+        "breaks": [_break_data(brk) for brk in breaks.order_by("recorded_at", "pk")],
+    }
 
 
 def record_break(

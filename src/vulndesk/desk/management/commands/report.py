@@ -11,6 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from django.db.models import F
 from django.utils import timezone
 
+from vulndesk.desk.management import embargo_break
 from vulndesk.desk.management.coordination import coordination, print_coordination, yes_no
 from vulndesk.desk.management.output import human, print_json, print_table
 from vulndesk.desk.models import Component, DisclosureLevelChoices, Project, Report, StateChoices
@@ -18,6 +19,7 @@ from vulndesk.desk.services import components, fix_team, publication, reports, s
 from vulndesk.desk.services.fix_lead import assign_fix_lead
 from vulndesk.desk.services.retrospective import retrospective_markdown
 from vulndesk.desk.services.transitions import transition
+from vulndesk.process.embargo_break import CHOICES
 from vulndesk.process.lifecycle import TransitionError
 from vulndesk.process.severity import CvssError
 
@@ -27,7 +29,7 @@ OVERRIDE_HELP = "set it even where it breaks the policy; the reason and the rule
 class Command(BaseCommand):
     help = (
         "Work with reports: new, list, show, transition, score, schedule, fixed, lead, invite, "
-        "component, fix-exception, release-date, retrospective, withdraw, revise."
+        "component, fix-exception, release-date, embargo-break, retrospective, withdraw, revise."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -118,6 +120,18 @@ class Command(BaseCommand):
         )
         release.add_argument("--reason", default="", help="why it is set or moved (EMI-13)")
         release.add_argument("--override", action="store_true", help=OVERRIDE_HELP)
+        brk = verbs.add_parser(
+            "embargo-break",
+            help="record an embargo break, decide it, or show them with the policy's guidance",
+        )
+        brk.add_argument("key")
+        brk.add_argument("--how", help="how the embargo was broken: records a break")
+        brk.add_argument("--by", dest="by_whom", default="", help="who broke it")
+        brk.add_argument("--url", default="", help="where it was seen, if known")
+        brk.add_argument(
+            "--decide", choices=CHOICES, help="the call on the waiting break (KAR-37, KAR-38)"
+        )
+        brk.add_argument("--reason", default="", help="the damage assessment behind --decide")
         retro = verbs.add_parser(
             "retrospective", help="print the blameless retrospective as Markdown (EMI-46/48)"
         )
@@ -141,7 +155,7 @@ class Command(BaseCommand):
         revise.add_argument("--summary", required=True, help="what changed, e.g. 'Added CVE ID.'")
         verbs_with_output = (
             new, listing, show, move, score, schedule, fixed, merge, cve, disclose, public, lead,
-            invite, part, exception, release, withdraw, revise,
+            invite, part, exception, release, brk, withdraw, revise,
         )  # fmt: skip
         for sub in verbs_with_output:
             sub.add_argument("--json", action="store_true", help="print JSON")
@@ -171,6 +185,9 @@ class Command(BaseCommand):
                 report = publication.revise(report, options["summary"], actor=actor)
             elif verb == "score":
                 report = reports.score_report(report, options["vector"], actor=actor)
+            elif verb == "embargo-break":
+                embargo_break.run(self.stdout, report, options, actor)
+                return
             elif verb == "release-date" and options["propose"]:
                 self.propose(report, options)
                 return
