@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -37,6 +38,28 @@ from vulndesk.desk.views.report_page import render_report_page
 
 BAD_INPUT = 400
 ANCHOR = "distributors"  # the report page's section
+
+
+def _submit(
+    request: HttpRequest,
+    form: forms.Form,
+    change: Callable[[], str],
+    *,
+    done_url: str,
+    refused: Callable[[], HttpResponse],
+) -> HttpResponse:
+    """Run `change` (one service call, returning what to tell the user) if `form` is valid and go
+    to `done_url`; otherwise, or if the service refuses, `refused` shows the form again with each
+    problem at its field, keeping what was typed."""
+    if form.is_valid():
+        try:
+            done = change()
+        except DistributorError as exc:
+            add_field_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(done_url)
+    return refused()
 
 
 def join_page(
@@ -68,15 +91,18 @@ def join(request: HttpRequest, project: str) -> HttpResponse:
 def apply(request: HttpRequest, project: str) -> HttpResponse:
     chosen = get_object_or_404(Project, slug=project)
     form = ApplyForm(request.POST)
-    if form.is_valid():
-        try:
-            distributors.apply(chosen, **form.cleaned_data, actor=acting_user(request))
-        except distributors.DistributorError as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, "Your application is with the security team.")
-            return redirect("distributors-join", project=chosen.slug)
-    return join_page(request, chosen, status=BAD_INPUT, apply_form=form)
+
+    def change() -> str:
+        distributors.apply(chosen, **form.cleaned_data, actor=acting_user(request))
+        return "Your application is with the security team."
+
+    return _submit(
+        request,
+        form,
+        change,
+        done_url=reverse("distributors-join", kwargs={"project": chosen.slug}),
+        refused=lambda: join_page(request, chosen, status=BAD_INPUT, apply_form=form),
+    )
 
 
 @login_required
@@ -84,20 +110,27 @@ def apply(request: HttpRequest, project: str) -> HttpResponse:
 def accept_terms(request: HttpRequest, project: str) -> HttpResponse:
     chosen = get_object_or_404(Project, slug=project)
     form = AcceptTermsForm(request.POST)
-    if form.is_valid():
+
+    def change() -> str:
         membership = get_object_or_404(
             memberships_spoken_for(request.user, chosen), pk=form.cleaned_data["membership"]
         )
-        try:
-            distributors.accept_terms(
-                membership, digest=form.cleaned_data["digest"], actor=acting_user(request)
-            )
-        except distributors.DistributorError as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, f"{membership.distributor.name} accepted the terms.")
-            return redirect("distributors-join", project=chosen.slug)
-    return join_page(request, chosen, status=BAD_INPUT, accept_form=form)
+        distributors.accept_terms(
+            membership, digest=form.cleaned_data["digest"], actor=acting_user(request)
+        )
+        return f"{membership.distributor.name} accepted the terms."
+
+    return _submit(
+        request,
+        form,
+        change,
+        done_url=reverse("distributors-join", kwargs={"project": chosen.slug}),
+        refused=lambda: join_page(request, chosen, status=BAD_INPUT, accept_form=form),
+    )
+
+
+def _team_url(project: Project) -> str:
+    return reverse("project-distributors", kwargs={"slug": project.slug})
 
 
 def team_page(
@@ -135,17 +168,20 @@ def team(request: HttpRequest, slug: str) -> HttpResponse:
 def publish_terms(request: HttpRequest, slug: str) -> HttpResponse:
     project = managed_project(request.user, slug)
     form = TermsForm(request.POST)
-    if form.is_valid():
-        try:
-            terms = distributors.publish_terms(
-                project, form.cleaned_data["text"], actor=acting_user(request)
-            )
-        except distributors.DistributorError as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, f"Embargo terms version {terms.version} are in force.")
-            return redirect("project-distributors", slug=project.slug)
-    return team_page(request, project, status=BAD_INPUT, terms_form=form)
+
+    def change() -> str:
+        terms = distributors.publish_terms(
+            project, form.cleaned_data["text"], actor=acting_user(request)
+        )
+        return f"Embargo terms version {terms.version} are in force."
+
+    return _submit(
+        request,
+        form,
+        change,
+        done_url=_team_url(project),
+        refused=lambda: team_page(request, project, status=BAD_INPUT, terms_form=form),
+    )
 
 
 @login_required
@@ -153,15 +189,18 @@ def publish_terms(request: HttpRequest, slug: str) -> HttpResponse:
 def invite(request: HttpRequest, slug: str) -> HttpResponse:
     project = managed_project(request.user, slug)
     form = InviteForm(request.POST)
-    if form.is_valid():
-        try:
-            made = distributors.invite(project, **form.cleaned_data, actor=acting_user(request))
-        except distributors.DistributorError as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, f"{made.distributor.name} is on the list.")
-            return redirect("project-distributors", slug=project.slug)
-    return team_page(request, project, status=BAD_INPUT, invite_form=form)
+
+    def change() -> str:
+        made = distributors.invite(project, **form.cleaned_data, actor=acting_user(request))
+        return f"{made.distributor.name} is on the list."
+
+    return _submit(
+        request,
+        form,
+        change,
+        done_url=_team_url(project),
+        refused=lambda: team_page(request, project, status=BAD_INPUT, invite_form=form),
+    )
 
 
 @login_required
@@ -170,37 +209,40 @@ def decide(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     project = managed_project(request.user, slug)
     membership = get_object_or_404(DistributorMembership, project=project, pk=pk)
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            decided = distributors.decide(
-                membership, **form.cleaned_data, actor=acting_user(request)
-            )
-        except distributors.DistributorError as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, f"{decided.distributor.name}: {decided.get_state_display()}.")
-            return redirect("project-distributors", slug=project.slug)
-    return team_page(
-        request, project, status=BAD_INPUT, decision_form=form, decision_for=membership.pk
+
+    def change() -> str:
+        decided = distributors.decide(membership, **form.cleaned_data, actor=acting_user(request))
+        return f"{decided.distributor.name}: {decided.get_state_display()}."
+
+    return _submit(
+        request,
+        form,
+        change,
+        done_url=_team_url(project),
+        refused=lambda: team_page(
+            request, project, status=BAD_INPUT, decision_form=form, decision_for=membership.pk
+        ),
     )
 
 
 def _report_act(
-    request: HttpRequest, project: str, number: int, name: str, form: forms.Form,
+    request: HttpRequest,
+    project: str,
+    number: int,
+    name: str,
+    form: forms.Form,
     change: Callable[[Report], str],
-) -> HttpResponse:  # fmt: skip
+) -> HttpResponse:
     report = get_report_for_user(request.user, project, number)
     if not can_send_notices(request.user, report):
         raise PermissionDenied("Only those who triage this report send its distributor notices.")
-    if form.is_valid():
-        try:
-            done = change(report)
-        except DistributorError as exc:
-            add_field_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(f"{report.get_absolute_url()}#{ANCHOR}")
-    return render_report_page(request, report, status=BAD_INPUT, bound={name: form})
+    return _submit(
+        request,
+        form,
+        lambda: change(report),
+        done_url=f"{report.get_absolute_url()}#{ANCHOR}",
+        refused=lambda: render_report_page(request, report, status=BAD_INPUT, bound={name: form}),
+    )
 
 
 @login_required
