@@ -11,14 +11,13 @@ already told the old date is told the new one at once.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
-from vulndesk.desk.models import Report
+from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.models.distributor import DistributorMembership, MembershipState
 from vulndesk.desk.services import audit
 from vulndesk.desk.services.distributors import current_terms
@@ -91,9 +90,8 @@ class Planned:
     not_queued: list[str]  # each: the kind, recipient and why
 
 
-def owed(report: Report, *, now: datetime, retell: Sequence[str] = ()) -> list[Owed]:
-    """Every announcement the report owes now by its policy. `retell`: distributors' addresses
-    told the old Release Date, who hear the new one at once (issue 8, item 1)."""
+def owed(report: Report, *, now: datetime) -> list[Owed]:
+    """Every announcement the report owes now by its policy."""
     policy = report.project.policy()
     steps = dict(policy.steps(cve_assigned=bool(report.cve_id)))
     state = State(report.current_state)
@@ -113,14 +111,21 @@ def owed(report: Report, *, now: datetime, retell: Sequence[str] = ()) -> list[O
         forthcoming = "forthcoming_fix_announced" in steps
         if forthcoming and not (courtesy_only or unsupported_only):  # EMI-37, VIT-21: at once
             public(Kind.FORTHCOMING_FIX, now, release_date)
+        retell = _told_before_the_date(report)
         advance = steps.get("distributor_advance_notice")
-        if advance is not None:  # KAR-33, KAR-34: from the window's opening, by the deadline
-            opens = release_date - (advance.window or advance.within or timedelta(0))
-            for address in _distributors(report):
-                at = now if address in retell else max(now, opens)
-                result.append(
-                    Owed(Kind.DISTRIBUTOR_NOTICE, Audience.DISTRIBUTORS, at, release_date, address)
-                )
+        bound = _distributors(report) if advance is not None else []
+        for address in sorted(set(bound) | retell):
+            # KAR-33, KAR-34: from the window's opening, by the deadline; whoever the desk told
+            # before the date was last set hears it at once (issue 8, item 1).
+            opens = (
+                release_date - (advance.window or advance.within or timedelta(0))
+                if advance
+                else now
+            )
+            at = now if address in retell else max(now, opens)
+            result.append(
+                Owed(Kind.DISTRIBUTOR_NOTICE, Audience.DISTRIBUTORS, at, release_date, address)
+            )
         release_notice = steps.get("distributor_release_notice")
         if release_notice is not None:  # KAR-43: 24 hours before the release
             at = max(now, release_date - (release_notice.within or timedelta(0)))
@@ -196,6 +201,21 @@ def _retrospective(policy: Policy, *, at: datetime, planned_for: datetime) -> li
     ]
 
 
+def _told_before_the_date(report: Report) -> set[str]:
+    """The organisations sent a notice from the desk (people_to_retell's) before the Release
+    Date was last set: they were told of the report, but not of this date."""
+    set_at = (
+        AuditEvent.objects.filter(report=report, action="report.release_date_set")
+        .order_by("-seq")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    if set_at is None:
+        return set()
+    notices = report.distributor_notices.filter(sent_at__lt=set_at)
+    return set(notices.values_list("distributor__email", flat=True))
+
+
 def _distributors(report: Report) -> list[str]:
     """The notice address of every approved organisation bound by the terms in force (KAR-36);
     the others are told nothing embargoed."""
@@ -206,12 +226,12 @@ def _distributors(report: Report) -> list[str]:
     return sorted({m.distributor.email for m in members if m.may_receive(terms)})
 
 
-def plan_announcements(report: Report, *, retell: Iterable[str] = ()) -> Planned:
+def plan_announcements(report: Report) -> Planned:
     """Queue every announcement the report owes and supersede the waiting ones it no longer
     owes. Call it in the transaction that changed the report; nothing is queued twice."""
     now = timezone.now()
     report.refresh_from_db()
-    due = owed(report, now=now, retell=tuple(retell))
+    due = owed(report, now=now)
     queued: list[OutboundEmail] = []
     not_queued: list[str] = []
     with transaction.atomic():

@@ -178,9 +178,7 @@ def schedule_release(
             refuse=breaks_policy, extra=extra,
         )  # fmt: skip
         # Everything owed is planned for the new date; those told the old one hear it again.
-        announcements.plan_announcements(
-            locked, retell=[recipient["email"] for recipient in extra.get("retell", [])]
-        )
+        announcements.plan_announcements(locked)
     return locked
 
 
