@@ -319,3 +319,24 @@ def test_an_operator_sees_feeds_in_the_admin_without_their_digest_and_revokes_on
     )
     assert response.status_code == 302
     assert Client().get(feed_url(raw)).status_code == 404
+
+
+def test_the_admins_list_of_feeds_is_read_in_the_same_queries_however_many_projects_it_names(
+    client: Client, alice: User
+) -> None:
+    """A project feed's project is read with the feed (it may be none), not one query a row."""
+    sign_in(client, User.objects.create_superuser("root", "root@example.org", "password"))
+    listing = reverse("admin:accounts_calendarfeed_changelist")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(listing).status_code == 200
+        return len(captured)
+
+    issue_feed(alice)
+    few = queries()
+    for slug in ["karmada", "vitess", "folio"]:
+        project = make_project(slug)
+        make_member(project, alice)
+        issue_feed(alice, project=project)
+    assert queries() == few

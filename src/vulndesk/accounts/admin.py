@@ -40,6 +40,8 @@ class ApiTokenAdmin(ReadOnlyAdmin):
 @admin.register(CalendarFeed)
 class CalendarFeedAdmin(ReadOnlyAdmin):
     list_display = ["user", "project", "hint", "created_at", "revoked_at"]
+    # Django's own select_related() skips the nullable project: one query a row without this.
+    list_select_related = ["user", "project"]
     search_fields = ["user__username", "hint", "project__slug"]
     exclude = ["digest"]
     actions = ["revoke"]
