@@ -97,12 +97,15 @@ def test_an_organisation_applies_once_and_again_after_a_decline(
     karmada: Project, kim: User, dora: User
 ) -> None:
     first = apply_as(dora, karmada)
-    with pytest.raises(DistributorError, match="Debian has already applied"):
+    with pytest.raises(DistributorError, match="Debian has already applied; the security team"):
         apply_as(dora, karmada)
     distributors.decide(first, approve=False, reason="Tell us more", actor=kim)
     again = apply_as(dora, karmada)
     assert (again.pk, again.state, again.decision_reason) == (first.pk, "applied", "")
     assert Distributor.objects.count() == 1
+    distributors.decide(again, approve=True, reason="", actor=kim)
+    with pytest.raises(DistributorError, match="Debian is on the list already; nothing to do"):
+        apply_as(dora, karmada)
 
 
 def test_vit_27_a_project_without_a_list_takes_no_application_and_no_terms(

@@ -224,7 +224,7 @@ def test_a_forced_publish_goes_out_and_the_audit_names_the_guards_it_overrode(
 
 
 def test_only_publishing_can_be_forced(cast: Cast) -> None:
-    with pytest.raises(ValueError, match="force: only publishing can be forced"):
+    with pytest.raises(ValueError, match="not a move to triaging; make that move without force"):
         transition(cast.leak, "triaging", actor=cast.alice, force=True, reason="why not")
 
 

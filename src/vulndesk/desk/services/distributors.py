@@ -96,8 +96,10 @@ def apply(
         ).first()
         if existing is not None and existing.state != MembershipState.DECLINED:
             raise DistributorError(
-                f"organisation: {distributor.name} has already "
-                f"{'applied' if existing.state == MembershipState.APPLIED else 'joined'}"
+                f"organisation: {distributor.name} has already applied; the security team's "
+                "decision shows on the list's public page"
+                if existing.state == MembershipState.APPLIED
+                else f"organisation: {distributor.name} is on the list already; nothing to do"
             )
         membership, _ = DistributorMembership.objects.update_or_create(
             project=project,

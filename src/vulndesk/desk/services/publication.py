@@ -142,7 +142,10 @@ def check_forced_publish(report: Report, target: State, *, actor: User | None, r
     """A forced publish needs a reason and the permission (the project's security team or an
     operator; `actor` None is the server's operator at the command line)."""
     if target is not State.PUBLISHED:
-        raise ValueError(f"force: only publishing can be forced, not a move to {target}")
+        raise ValueError(
+            f"force: only publishing can be forced, not a move to {target}; "
+            "make that move without force"
+        )
     if not reason.strip():
         raise ValueError(
             "reason: a forced publish needs one: say why the advisory goes out before its "
