@@ -39,8 +39,9 @@ def affect_package(report: Report, line: ReleaseLine) -> None:
     )
 
 
-@pytest.fixture
-def cast(settings: LazySettings) -> Cast:
+def cast_with_leak(settings: LazySettings) -> tuple[Cast, ReleaseLine]:
+    """The cast with emissary-client's repository, and EMISSARY-1 (the leak) embargoed with a
+    CVE, a CVSS vector and an affect on release line 1.13, which is returned too."""
     settings.BASE_URL = "https://desk.example.org"
     settings.CNA_ORG_ID = "8254265b-2729-46b6-b9e3-3dfca2d5bfca"
     cast = make_cast()
@@ -53,6 +54,12 @@ def cast(settings: LazySettings) -> Cast:
     line = ReleaseLine.objects.create(project=cast.emissary, name="1.13")
     Report.objects.filter(pk=cast.leak.pk).update(cve_id=LEAK_CVE, cvss_vector=VECTOR)
     affect_package(cast.leak, line)
+    return cast, line
+
+
+@pytest.fixture
+def cast(settings: LazySettings) -> Cast:
+    cast, line = cast_with_leak(settings)
     publish(cast.crash, cve_id="CVE-2024-12345", cvss_vector=VECTOR, cvss_version="3.1")
     affect_package(cast.crash, line)
     later = file_report(cast.emissary, "Slow loris holds every worker", actor=cast.alice)

@@ -15,10 +15,10 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.advisories.schemas import osv_errors
-from tests.desk.cast import LEAK_TITLE, Cast, make_cast, publish
+from tests.desk.cast import LEAK_TITLE, Cast, publish
 from tests.desk.report_page import add_to_fix_team, sign_in
-from tests.desk.test_public_advisories import LEAK_CVE, VECTOR, affect_package
-from vulndesk.desk.models import Package, ReleaseLine, Report
+from tests.desk.test_public_advisories import LEAK_CVE, cast_with_leak
+from vulndesk.desk.models import Report
 from vulndesk.desk.services.public_advisories import FORMATS
 
 T0 = datetime(2024, 3, 1, 10, tzinfo=UTC)
@@ -28,18 +28,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(T0, tick=False)]
 
 @pytest.fixture
 def cast(settings: LazySettings) -> Cast:
-    settings.BASE_URL = "https://desk.example.org"
-    settings.CNA_ORG_ID = "8254265b-2729-46b6-b9e3-3dfca2d5bfca"
-    cast = make_cast()
-    Package.objects.create(
-        project=cast.emissary,
-        name="emissary-client",
-        ecosystem="npm",
-        repository="https://github.com/emissary-ingress/client.git",
-    )
-    Report.objects.filter(pk=cast.leak.pk).update(cve_id=LEAK_CVE, cvss_vector=VECTOR)
-    affect_package(cast.leak, ReleaseLine.objects.create(project=cast.emissary, name="1.13"))
-    return cast
+    return cast_with_leak(settings)[0]
 
 
 def page(report: Report) -> str:
