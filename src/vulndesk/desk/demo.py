@@ -262,7 +262,15 @@ def demo_project(spec: DemoProject, user: User) -> Project:
         name=spec.name,
         preset=spec.preset,
         security_email=f"security@{spec.slug}.example.org",
-        policy_overrides={"intake": {"channels": DEMO_CHANNELS}},
+        policy_overrides={
+            "intake": {"channels": DEMO_CHANNELS},
+            # Announcements need a list to go to; the Vitess document names its own.
+            **(
+                {}
+                if spec.preset == "vitess"
+                else {"announcements": {"announce_list": f"announce@{spec.slug}.example.org"}}
+            ),
+        },
         # Open edX ships its fixes in its package; the others in the project's own releases.
         repository_url="" if spec.slug == "openedx" else f"file://{demo_repository(spec.slug)}",
     )
