@@ -5,8 +5,10 @@ override them; a published advisory is revised or withdrawn there, its history s
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 
 from tests.desk.cast import Cast, make_cast
@@ -36,6 +38,12 @@ def page(client: Client, cast: Cast) -> str:
     return response.content.decode()
 
 
+def publish_anyway(client: Client, user: User, report: Report, **reason: str) -> Any:
+    """Press "Publish anyway" on the report page as `user`, with `reason` if given."""
+    data = {"target": "published", "force": "True", **reason}
+    return post(client, user, "report-transition", report, data)
+
+
 def test_a_blocked_publish_shows_the_guard_and_publish_anyway_to_the_security_team(
     client: Client, cast: Cast
 ) -> None:
@@ -58,13 +66,7 @@ def test_the_fix_lead_sees_the_failing_guard_but_no_publish_anyway(
 def test_publish_anyway_without_a_reason_is_refused_next_to_the_field(
     client: Client, cast: Cast
 ) -> None:
-    response = post(
-        client,
-        cast.alice,
-        "report-transition",
-        cast.crash,
-        {"target": "published", "force": "True"},
-    )
+    response = publish_anyway(client, cast.alice, cast.crash)
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert fresh(cast.crash).published_at is None
@@ -73,13 +75,7 @@ def test_publish_anyway_without_a_reason_is_refused_next_to_the_field(
 def test_publish_anyway_with_a_reason_publishes_and_audits_the_override(
     client: Client, cast: Cast
 ) -> None:
-    response = post(
-        client,
-        cast.alice,
-        "report-transition",
-        cast.crash,
-        {"target": "published", "force": "True", "reason": "Exploited in the wild."},
-    )
+    response = publish_anyway(client, cast.alice, cast.crash, reason="Exploited in the wild.")
     assert response.status_code == 302
     assert response["Location"].endswith("#state")
     report = fresh(cast.crash)
@@ -89,13 +85,7 @@ def test_publish_anyway_with_a_reason_publishes_and_audits_the_override(
 
 
 def test_the_fix_lead_may_not_publish_anyway(client: Client, cast: Cast) -> None:
-    response = post(
-        client,
-        cast.bob,
-        "report-transition",
-        cast.crash,
-        {"target": "published", "force": "True", "reason": "Exploited."},
-    )
+    response = publish_anyway(client, cast.bob, cast.crash, reason="Exploited.")
     assert response.status_code == 403
     assert fresh(cast.crash).published_at is None
 
