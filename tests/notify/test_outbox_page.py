@@ -5,13 +5,19 @@ can be sent again)."""
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.accounts.helpers import sign_in
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.notify.sink import Sink, run_worker
 from vulndesk.desk.models import AuditEvent, Report
 from vulndesk.desk.views.outbox_section import outbox_section
-from vulndesk.notify.models import MAX_ATTEMPTS, AnnouncementTemplate, OutboundEmail
+from vulndesk.notify.models import (
+    MAX_ATTEMPTS,
+    AnnouncementTemplate,
+    OutboundEmail,
+    claim_lease,
+)
 from vulndesk.notify.outbox import queue_announcement
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -80,6 +86,24 @@ def test_a_sent_message_is_not_sent_again(client: Client, report: Report) -> Non
     assert answer.status_code == 400
     assert "nothing to send again" in answer.content.decode()
     assert not AuditEvent.objects.filter(action="mail.resent").exists()
+
+
+def test_a_message_a_live_worker_is_sending_offers_no_send_again_until_its_claim_lapses(
+    client: Client, report: Report
+) -> None:
+    """Sending it by hand then could send it twice; the button would only lead to a refusal."""
+    email = given_up(report)
+    claimed = timezone.now()
+    OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=claimed, attempts=1)
+    sign_in(client, make_member(report.project, make_user("alice")).user)
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert 'class="outbound outbound-sending"' in page
+    assert resend_url(report, email) not in page
+
+    OutboundEmail.objects.filter(pk=email.pk).update(claimed_at=claimed - 2 * claim_lease())
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert 'class="outbound outbound-interrupted"' in page
+    assert resend_url(report, email) in page
 
 
 def test_a_reader_who_is_not_on_the_security_team_sees_no_messages(report: Report) -> None:
