@@ -1,0 +1,54 @@
+"""The announcement planner's rules that the scenarios do not reach: the notice for unsupported
+releases (VIT-13), a release announcement without fixed versions (FOLIO-36), and planning
+twice."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.desk.factories import make_project, make_report
+from vulndesk.desk.models import Affect, AffectStatus, AuditEvent, ReleaseLine, Report
+from vulndesk.desk.services.announcements import plan_announcements
+from vulndesk.notify.models import OutboundEmail
+
+pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(datetime(2026, 5, 4, 9, tzinfo=UTC))]
+
+RELEASE_DATE = datetime(2026, 5, 12, 16, tzinfo=UTC)
+Kind = OutboundEmail.Kind
+
+
+def published(preset: str, line_status: str, fixed: str) -> Report:
+    project = make_project(preset)
+    line = ReleaseLine.objects.create(project=project, name="17.0", status=line_status)
+    report = make_report(project, release_date=RELEASE_DATE, published_at=RELEASE_DATE)
+    Affect.objects.create(
+        report=report,
+        release_line=line,
+        affected_range="<18.0",
+        fixed_version=fixed,
+        status=AffectStatus.FIXED if fixed else AffectStatus.AFFECTED,
+    )
+    return report
+
+
+def test_vit_13_unsupported_releases_only_get_the_call_to_upgrade_and_no_release() -> None:
+    report = published("vitess", "unsupported", "")
+    planned = plan_announcements(report)
+    [notice] = planned.queued
+    assert (notice.kind, notice.to) == (Kind.UNSUPPORTED_NOTICE, "vitess-announce@googlegroups.com")
+    assert notice.send_after == RELEASE_DATE
+    assert "no longer supported" in notice.body
+    assert plan_announcements(report).queued == [notice]  # planning again owes nothing more
+    assert report.outbound_emails.count() == 1
+
+
+def test_folio_36_a_release_announcement_without_fixed_versions_is_refused_saying_why() -> None:
+    report = published("vitess", "supported", "")
+    planned = plan_announcements(report)
+    assert planned.queued == []
+    [why] = planned.not_queued
+    assert why.startswith("release to vitess-announce@googlegroups.com: ")
+    assert "fixed versions (FOLIO-36, EMI-44)" in why
+    event = AuditEvent.objects.get(action="announcements.planned")
+    assert event.data["not_queued"] == [why]
+    assert not report.outbound_emails.exists()
