@@ -912,6 +912,21 @@ ENDPOINTS: list[Endpoint] = [
         refused_for=frozenset(OBJECTS),
     ),
     # Embargo breaks (KAR-37, KAR-38): a published report has no embargo left to break.
+    Endpoint(
+        "report-embargo-break",
+        "POST",
+        "t",
+        report_url("report-embargo-break"),
+        data=lambda w, o: {"how": "a mirror has it", "by_whom": "Acme", "version": version(w, o)},
+        refused_for=frozenset({"published"}),
+    ),
+    Endpoint(
+        "report-embargo-decision",
+        "POST",
+        "t",
+        report_url("report-embargo-decision"),
+        data=pending_break,
+    ),
     Endpoint("api:get_embargo_breaks", "GET", "t", report_url("api:get_embargo_breaks"), api=True),
     Endpoint(
         "api:record_embargo_break",

@@ -53,7 +53,8 @@ def record(*extra: str) -> str:
 
 def test_kar_38_recording_prints_the_break_and_the_guidance(report: Report, alice: User) -> None:
     out = record("--url", "https://mirror.example/pkg")
-    assert "break 1 at 2024-06-03 09:05 UTC by Acme (https://mirror.example/pkg)" in out
+    (brk,) = report.embargo_breaks.all()
+    assert f"break {brk.pk} at 2024-06-03 09:05 UTC by Acme (https://mirror.example/pkg)" in out
     assert "how: Acme shipped the patched package" in out
     assert "waiting for a decision" in out
     assert "guidance: release_now: " in out

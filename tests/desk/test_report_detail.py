@@ -321,6 +321,7 @@ def test_a_hostile_description_renders_without_executable_markup(
                 "report-fix-repo",
                 "report-component",
                 "report-release-date",
+                "report-embargo-break",
                 "report-fix-lead-assign",
                 "report-fix-team-invite",
             )

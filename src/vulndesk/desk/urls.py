@@ -10,6 +10,7 @@ from vulndesk.desk.views import (
     cvss,
     dashboard,
     distributors,
+    embargo_break,
     feeds,
     fix_repo,
     fix_team,
@@ -224,6 +225,16 @@ urlpatterns = [
         "reports/<slug:project>/<int:number>/release-date/",
         release_date.set_release_date,
         name="report-release-date",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/embargo-break/",
+        embargo_break.record_embargo_break,
+        name="report-embargo-break",
+    ),
+    path(
+        "reports/<slug:project>/<int:number>/embargo-break/decision/",
+        embargo_break.decide_embargo_break,
+        name="report-embargo-decision",
     ),
     path(
         "reports/<slug:project>/<int:number>/advisory/withdraw/",

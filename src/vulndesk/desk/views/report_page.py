@@ -44,6 +44,7 @@ from vulndesk.desk.views.backport_section import backport_section
 from vulndesk.desk.views.component_section import component_section
 from vulndesk.desk.views.cvss import CvssPreview, preview_of
 from vulndesk.desk.views.distributor_section import distributor_section
+from vulndesk.desk.views.embargo_break_section import embargo_break_section
 from vulndesk.desk.views.fix_repo_page import fix_repo_section
 from vulndesk.desk.views.fix_team_section import fix_team_section
 from vulndesk.desk.views.outbox_section import outbox_section
@@ -199,6 +200,7 @@ def render_report_page(
         "component_section": component_section(user, report, bound or {}),
         "outbox_section": outbox_section(user, report, request.GET.get("preview")),
         "release_date_section": release_date_section(user, report, bound or {}),
+        "embargo_break_section": embargo_break_section(user, report, bound or {}),
         "backports": backport_section(user, report, bound or {}),
         "advisory": advisory_section(report),
         "distributor_section": distributor_section(user, report, bound or {}),
