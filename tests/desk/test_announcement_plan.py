@@ -10,6 +10,7 @@ from tests.desk.factories import make_project, make_report
 from vulndesk.desk.models import Affect, AffectStatus, AuditEvent, ReleaseLine, Report
 from vulndesk.desk.services.announcements import plan_announcements
 from vulndesk.notify.models import OutboundEmail
+from vulndesk.notify.outbox import AnnouncementError, resend
 
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(datetime(2026, 5, 4, 9, tzinfo=UTC))]
 
@@ -52,3 +53,18 @@ def test_folio_36_a_release_announcement_without_fixed_versions_is_refused_sayin
     event = AuditEvent.objects.get(action="announcements.planned")
     assert event.data["not_queued"] == [why]
     assert not report.outbound_emails.exists()
+
+
+def test_a_message_for_a_date_that_no_longer_holds_is_superseded_and_never_sent_by_hand() -> None:
+    """Issue 8 item 1 (VIT-21): the forthcoming-fix notice planned for the old date is replaced."""
+    report = make_report(make_project("vitess"), state="fix_ready", release_date=RELEASE_DATE)
+    [first] = plan_announcements(report).queued
+    assert first.send_after > datetime(2026, 5, 4, 9, tzinfo=UTC)  # not sent yet: time stands
+    Report.objects.filter(pk=report.pk).update(release_date=datetime(2026, 5, 14, 16, tzinfo=UTC))
+    planned = plan_announcements(report)
+    assert planned.superseded == [first.pk]
+    first.refresh_from_db()
+    assert (first.state, first.sent_at) == ("failed", None)
+    assert first.last_error.startswith("superseded: no longer owed")
+    with pytest.raises(AnnouncementError, match="date that no longer holds"):
+        resend(first, actor=None)

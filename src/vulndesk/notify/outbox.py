@@ -183,6 +183,11 @@ def queue_fix_team_invitation(invitation: FixTeamMember) -> OutboundEmail | None
     return email
 
 
+# How a message the announcement planner no longer owes is marked (its error starts so): it is
+# never sent, not even by hand.
+SUPERSEDED = "superseded: no longer owed"
+
+
 class AnnouncementError(ValueError):
     """An announcement that may not be queued; the message says why and what to change."""
 
@@ -251,6 +256,11 @@ def resend(email: OutboundEmail, *, actor: User | None) -> OutboundEmail:
             raise AnnouncementError(
                 f"message {email.pk} was sent at {email.sent_at:%Y-%m-%d %H:%M} UTC; "
                 "nothing to send again"
+            )
+        if email.last_error.startswith(SUPERSEDED):
+            raise AnnouncementError(
+                f"message {email.pk} was planned for a date that no longer holds, and the "
+                "message owed for the current one replaces it: nothing to send again"
             )
         if email.claimed_at is not None and email.claimed_at > timezone.now() - claim_lease():
             raise AnnouncementError(

@@ -24,7 +24,7 @@ from vulndesk.desk.services.distributors import current_terms
 from vulndesk.desk.services.retrospective import retrospective_markdown
 from vulndesk.notify.announcements import TemplateProblem, render, template_for
 from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail
-from vulndesk.notify.outbox import AnnouncementError, queue_announcement
+from vulndesk.notify.outbox import SUPERSEDED, AnnouncementError, queue_announcement
 from vulndesk.process.lifecycle import State
 from vulndesk.process.policy import Policy
 from vulndesk.process.release_lines import Case
@@ -57,7 +57,6 @@ DATED = frozenset(
 # A fix, or at least a mitigation, exists from here on (EMI-36, VIT-20, KAR-31).
 FIXED_STATES = frozenset({State.FIX_READY, State.SCHEDULED, State.RELEASED, State.PUBLISHED})
 RELEASED_STATES = frozenset({State.RELEASED, State.PUBLISHED, State.CLOSED})
-SUPERSEDED = "superseded: no longer owed"
 
 
 @dataclass(frozen=True)
