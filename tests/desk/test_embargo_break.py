@@ -223,3 +223,13 @@ def test_a_published_report_has_no_embargo_to_break(report: Report, alice: User)
     Report.objects.filter(pk=report.pk).update(published_at=T0)
     with pytest.raises(EmbargoBreakError, match="no embargo to break"):
         leaked(report, alice)
+
+
+def test_a_break_left_undecided_until_publication_can_only_keep_the_date(
+    report: Report, alice: User
+) -> None:
+    leaked(report, alice)
+    Report.objects.filter(pk=report.pk).update(published_at=T0)
+    with pytest.raises(EmbargoBreakError, match="published already: there is nothing to release"):
+        decide(report, "release_now", actor=alice, reason="too late")
+    assert decide(report, "keep_date", actor=alice, reason="published meanwhile").decided

@@ -126,3 +126,13 @@ def test_the_fix_team_sees_no_section_and_may_not_post(client: Client, report: R
     assert 'id="embargo-break"' not in page(client, report)
     status, _ = post(client, "report-embargo-break", report, **BREAK)
     assert status == 403
+
+
+def test_a_decision_with_no_break_waiting_says_so(
+    client: Client, alice: User, report: Report
+) -> None:
+    status, html = post(
+        client, "report-embargo-decision", report, choice="release_now", reason="leaked"
+    )
+    assert status == 400
+    assert "KARMADA-1 has no embargo break waiting for a decision: record it first" in html

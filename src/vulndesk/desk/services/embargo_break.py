@@ -174,6 +174,11 @@ def decide(
             raise EmbargoBreakError(
                 f"{locked.key} has no embargo break waiting for a decision: record it first"
             )
+        if choice == "release_now" and not locked.is_embargoed:
+            raise EmbargoBreakError(
+                f"{locked.key} is published already: there is nothing to release early; "
+                "keep_date records the call"
+            )
         brk.decision, brk.decision_reason = choice, reason.strip()
         brk.decided_at, brk.decided_by = now, actor
         brk.release_date_before = brk.release_date_after = locked.release_date

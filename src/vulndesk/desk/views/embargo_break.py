@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from vulndesk.desk.access import can_triage, get_report_for_user
 from vulndesk.desk.embargo_break_forms import EmbargoBreakForm, EmbargoDecisionForm
+from vulndesk.desk.forms import ReportForm
 from vulndesk.desk.services import embargo_break
 from vulndesk.desk.services.errors import StaleReportError
 from vulndesk.desk.views.common import acting_user
@@ -19,13 +20,15 @@ from vulndesk.desk.views.report_page import conflict, render_report_page
 
 BAD_INPUT = 400
 CONFLICT = 409
-FIELDS = ("how", "by_whom", "source_url", "reason", "choice")
 
 
-def _field_of(exc: ValueError) -> tuple[str | None, str]:
-    """The services say "field: what is wrong" when one field is at fault."""
+def _refused(form: ReportForm, exc: ValueError) -> None:
+    """Show the refusal at its field: the services say "field: what is wrong" when one is."""
     name, sep, rest = str(exc).partition(": ")
-    return (name, rest) if sep and name in FIELDS else (None, str(exc))
+    if sep and name in form.fields:
+        form.add_error(name, rest)
+    else:
+        form.add_error(None, str(exc))
 
 
 @login_required
@@ -46,7 +49,7 @@ def record_embargo_break(request: HttpRequest, project: str, number: int) -> Htt
                 actor=acting_user(request),
             )
         except ValueError as exc:
-            form.add_error(*_field_of(exc))
+            _refused(form, exc)
         else:
             messages.success(request, f"The embargo break on {report.key} is recorded.")
             return redirect(f"{report.get_absolute_url()}#embargo-break")
@@ -79,7 +82,7 @@ def decide_embargo_break(request: HttpRequest, project: str, number: int) -> Htt
                 request, current, status=CONFLICT, bound=bound, problem=problem
             )
         except ValueError as exc:
-            form.add_error(*_field_of(exc))
+            _refused(form, exc)
         else:
             after = brk.release_date_after
             moved = f": the Release Date is {after:%Y-%m-%d %H:%M} UTC" if after else ""
