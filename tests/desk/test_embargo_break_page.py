@@ -136,3 +136,17 @@ def test_a_decision_with_no_break_waiting_says_so(
     )
     assert status == 400
     assert "KARMADA-1 has no embargo break waiting for a decision: record it first" in html
+
+
+def test_kar_38_an_undecided_break_makes_the_release_date_section_propose_now(
+    client: Client, alice: User, report: Report
+) -> None:
+    assert "After the break" not in page(client, report)
+    post(client, "report-embargo-break", report, **BREAK)
+    html = page(client, report)
+    assert (
+        "2024-06-03 09:15 UTC: the embargo was broken and the policy pushes forward "
+        "(KAR-37, KAR-38)"
+    ) in html
+    post(client, "report-embargo-decision", report, choice="keep_date", reason="a hint only")
+    assert "After the break" not in page(client, report)

@@ -12,6 +12,7 @@ from django import forms
 from vulndesk.desk.access import AnyUser, can_triage
 from vulndesk.desk.models import Report
 from vulndesk.desk.release_date_forms import ReleaseDateForm
+from vulndesk.desk.services import embargo_break
 from vulndesk.desk.services.schedule import propose_release_date
 
 
@@ -35,4 +36,9 @@ def release_date_section(
         if report.release_date
         else {},
     )
-    return {"proposal": proposal, "use": use, "form": form}
+    # KAR-38: with a break undecided, a policy that pushes forward proposes releasing now.
+    asap = None
+    if embargo_break.pending(report) is not None:
+        advice = embargo_break.advice(report)
+        asap = advice if advice.guidance.default == "release_now" else None
+    return {"proposal": proposal, "use": use, "form": form, "embargo_break": asap}
