@@ -114,3 +114,23 @@ def test_the_fix_team_sees_no_proposal_and_may_not_set_the_date(
     assert client.post(url, data).status_code == 403
     sign_in(client, make_user("charlie"))
     assert client.post(url, data).status_code == 404
+
+
+def test_a_date_set_on_a_stale_page_is_refused_with_a_conflict_keeping_the_input(
+    client: Client, alice: User, report: Report
+) -> None:
+    """Someone changed the report meanwhile: nothing is overwritten, the form shows it as now."""
+    Report.objects.filter(pk=report.pk).update(version=report.version + 1)
+    url = reverse("report-release-date", kwargs={"project": "karmada", "number": report.number})
+    data = {
+        "version": str(report.version),
+        "release_date": "2024-06-10T16:00",
+        "reason": "the reporter asked",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 409
+    html = unescape(response.content.decode())
+    assert 'value="the reporter asked"' in html
+    assert f'name="version" value="{report.version + 1}"' in html
+    report.refresh_from_db()
+    assert report.release_date is None

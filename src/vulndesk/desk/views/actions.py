@@ -49,7 +49,7 @@ from vulndesk.desk.services.reporter import (
 )
 from vulndesk.desk.services.reporter_links import revoke_all_reporter_links
 from vulndesk.desk.services.reports import record_triage, score_report
-from vulndesk.desk.services.schedule import record_fix_exception
+from vulndesk.desk.services.schedule import ReleaseDateRefused, record_fix_exception
 from vulndesk.desk.services.transitions import transition
 from vulndesk.desk.views.common import acting_user
 from vulndesk.desk.views.cvss import CvssPreview
@@ -75,6 +75,7 @@ ANCHORS = {
     "force": "state",
     "withdraw": "advisory-history",
     "revision": "advisory-history",
+    "release_date": "release-date",
 }
 
 
@@ -87,6 +88,10 @@ def _report(request: HttpRequest, project: str, number: int, may: Callable[..., 
 
 def _add_problems(form: forms.Form, exc: ValueError, field: str | None) -> None:
     """Put each "field: message" of a service's refusal next to its field; the rest on `field`."""
+    if isinstance(exc, ReleaseDateRefused):  # each policy rule the date breaks, at the date
+        for broken in exc.problems:
+            form.add_error("release_date", broken.message)
+        return
     # The services' field checks join their problems with "; "; a rule's refusal lists its own.
     problems = exc.problems if isinstance(exc, TransitionError) else str(exc).split("; ")
     for problem in problems:
