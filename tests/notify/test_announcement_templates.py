@@ -8,7 +8,14 @@ import pytest
 
 from tests.desk.factories import make_project, make_report, make_user
 from vulndesk.desk.models import Affect, AuditEvent, Project, Report
-from vulndesk.notify.announcements import DEFAULTS, TemplateProblem, check, preview, save_template
+from vulndesk.notify.announcements import (
+    DEFAULTS,
+    FIELDS,
+    TemplateProblem,
+    check,
+    preview,
+    save_template,
+)
 from vulndesk.notify.models import AnnouncementTemplate, OutboundEmail
 
 pytestmark = pytest.mark.django_db
@@ -36,7 +43,7 @@ def report() -> Report:
 def test_every_kind_has_a_default_that_renders() -> None:
     for kind in DEFAULTS:
         default = DEFAULTS[kind]
-        assert check(default.subject, default.body) == [], kind
+        assert check(default.subject, default.body, kind=kind) == [], kind
 
 
 def test_kar_44_kar_45_the_default_release_announcement_is_actionable(report: Report) -> None:
@@ -105,23 +112,116 @@ def test_a_stored_template_naming_a_missing_field_fails_at_preview(report: Repor
     ],
 )
 def test_what_a_template_may_not_do(body: str, problem: str) -> None:
-    [found] = check("{{ key }}", body)
+    [found] = check("{{ key }}", body, kind=Kind.RELEASE)
     assert problem in found
 
 
 def test_a_project_template_is_saved_audited_and_used(report: Report) -> None:
     save_template(
         report.project,
-        Kind.FORTHCOMING_FIX,
-        subject="[{{ severity }}] fix on {{ release_date }}",
+        Kind.RELEASE,
+        subject="[{{ severity }}] fixed on {{ release_date }}",
         body="{% for line in fixed_versions.splitlines %}* {{ line }}\n{% endfor %}",
         actor=make_user("alice"),
     )
-    subject, body = preview(report, Kind.FORTHCOMING_FIX)
-    assert subject == "[critical] fix on 2026-11-30 16:00 UTC"
+    subject, body = preview(report, Kind.RELEASE)
+    assert subject == "[critical] fixed on 2026-11-30 16:00 UTC"
     assert body == "* vitess.io/vitess 19.0.4\n"
     event = AuditEvent.objects.get(action="announcement_template.saved")
-    assert event.data["kind"] == "forthcoming_fix"
+    assert event.data["kind"] == "release"
+
+
+# EMI-37, VIT-21, OEDX-20, OEDX-22: the notices that go public before the Release Date may not
+# name what stays embargoed until it; the refusal names the field and why, at save and preview.
+@pytest.mark.parametrize(
+    ("kind", "subject", "body", "problem"),
+    [
+        (
+            Kind.FORTHCOMING_FIX,
+            "{{ project }}: fix on {{ release_date }}",
+            "Fix for {{ title }} coming.",
+            "body: {{ title }} names the report's title, which stays embargoed until the Release "
+            "Date: a forthcoming-fix notice goes public before it (EMI-37, VIT-21); use one of "
+            "key, project, team, severity, release_date, release_date_iso, release_date_local, "
+            "mitigation",
+        ),
+        (
+            Kind.FORTHCOMING_FIX,
+            "{{ cve_id }}: fix on {{ release_date }}",
+            "{{ mitigation }}",
+            "subject: {{ cve_id }} names the CVE ID, which stays embargoed until the Release Date",
+        ),
+        (
+            Kind.FORTHCOMING_FIX,
+            "fix on {{ release_date }}",
+            "{% if cvss_vector %}{{ cvss_vector|lower }}{% endif %}",
+            "body: {{ cvss_vector }} names the CVSS vector, which tells how the vulnerability is "
+            "reached, which stays embargoed",
+        ),
+        (
+            Kind.FORTHCOMING_FIX,
+            "fix on {{ release_date }}",
+            "{% for line in upgrade.splitlines %}{{ line }}{% endfor %}",
+            "body: {{ upgrade }} names the fixed versions",
+        ),
+        (
+            Kind.PRE_MERGE_NOTICE,
+            "{{ severity }} fix merged on {{ release_date }}",
+            "Until then: {{ mitigation }}",
+            "body: {{ mitigation }} names the mitigation steps, which describe the vulnerability, "
+            "which stays embargoed until the Release Date: a pre-merge notice goes public before "
+            "it (OEDX-20, OEDX-22)",
+        ),
+        (
+            Kind.PRE_MERGE_NOTICE,
+            "{{ severity }} fix, CVSS {{ cvss_score }}",
+            "Merged on {{ release_date }}.",
+            "subject: {{ cvss_score }} names the CVSS base score",
+        ),
+    ],
+)
+def test_emi_37_oedx_22_a_public_notice_before_the_date_may_not_name_embargoed_fields(
+    report: Report, kind: OutboundEmail.Kind, subject: str, body: str, problem: str
+) -> None:
+    with pytest.raises(TemplateProblem) as refused:
+        save_template(report.project, kind, subject=subject, body=body, actor=make_user("alice"))
+    [found] = refused.value.problems
+    assert found.startswith(problem), found
+    assert not AnnouncementTemplate.objects.exists()
+    # Stored before this check existed, say: the preview refuses it, nothing leaks at send time.
+    AnnouncementTemplate.objects.create(
+        project=report.project, kind=kind, subject=subject, body=body
+    )
+    with pytest.raises(TemplateProblem) as at_preview:
+        preview(report, kind)
+    assert at_preview.value.problems == [found]
+
+
+def test_emi_38_oedx_21_what_each_public_notice_before_the_date_may_say(report: Report) -> None:
+    save_template(
+        report.project,
+        Kind.FORTHCOMING_FIX,
+        subject="{{ key }}: a {{ severity }} fix on {{ release_date }}",
+        body="{{ team }} of {{ project }}: {{ release_date_local }}. Until then: {{ mitigation }}",
+        actor=None,
+    )
+    save_template(
+        report.project,
+        Kind.PRE_MERGE_NOTICE,
+        subject="{{ project }}: a {{ severity }} fix merged on {{ release_date_iso }}",
+        body="Releases patched:\n{{ affected_versions }}",
+        actor=None,
+    )
+    _, body = preview(report, Kind.FORTHCOMING_FIX)
+    assert body.endswith("Until then: Block port 15999 at the load balancer.")
+    _, body = preview(report, Kind.PRE_MERGE_NOTICE)
+    assert body == "Releases patched:\nvitess.io/vitess <19.0.4"
+
+
+def test_the_kinds_sent_after_the_date_or_to_bound_distributors_may_name_every_field() -> None:
+    every = "".join(f"{{{{ {name} }}}}" for name in FIELDS)
+    for kind in (Kind.DISTRIBUTOR_NOTICE, Kind.RELEASE, Kind.UNSUPPORTED_NOTICE):
+        assert check(every, every, kind=kind) == [], kind
 
 
 def test_a_kind_that_is_not_an_announcement_has_no_template(report: Report) -> None:

@@ -3,7 +3,8 @@
 A template is Django template syntax over a fixed set of named fields of the report
 (`FIELDS`). One that names anything else, includes or extends another template, or does not
 parse is refused when it is saved and when it is previewed, so a mistake shows on the desk and
-never at send time.
+never at send time. So is one of a kind that goes public before the Release Date naming a field
+that stays embargoed until then (`ALLOWED`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,38 @@ FIELDS: dict[str, str] = {
     "fixed_versions": "each fixed version, one a line",
     "upgrade": "how to upgrade: one line per fixed version",
     "mitigation": "the mitigation steps recorded on the report",
+}
+
+# Why each field that reveals the vulnerability stays out of a public notice before the date.
+_EMBARGOED: dict[str, str] = {
+    "title": "the report's title",
+    "cve_id": "the CVE ID",
+    "cvss_score": "the CVSS base score, which follows from the vector",
+    "cvss_vector": "the CVSS vector, which tells how the vulnerability is reached",
+    "affected_versions": "each affected package and range, which points at the vulnerable code",
+    "fixed_versions": "the fixed versions, which point at the fix",
+    "upgrade": "the fixed versions, which point at the fix",
+    "mitigation": "the mitigation steps, which describe the vulnerability",
+}
+# The report's key is the desk's own name for it and says nothing of the vulnerability.
+_BEFORE_THE_DATE = frozenset(
+    ("key", "project", "team", "severity", "release_date", "release_date_iso", "release_date_local")
+)
+# The fields a template of each kind may name. The two kinds that reach the public before the
+# Release Date (notify.embargo.BEFORE_RELEASE) say only what the documents give them: that a
+# vulnerability was disclosed, its severity and the date a fix comes (EMI-37, VIT-21, VIT-22,
+# OEDX-21), the mitigation users can apply meanwhile in the forthcoming-fix notice (EMI-38,
+# VIT-23, EMI-39, VIT-24), and in the pre-merge notice the releases the patch goes to
+# (OEDX-21) but nothing else: "Details will be published here after release" (OEDX-22). Every
+# other kind goes to bound distributors or after the Release Date and may name any field.
+ALLOWED: dict[OutboundEmail.Kind, frozenset[str]] = {
+    **{kind: frozenset(FIELDS) for kind in Kind},
+    Kind.FORTHCOMING_FIX: _BEFORE_THE_DATE | {"mitigation"},
+    Kind.PRE_MERGE_NOTICE: _BEFORE_THE_DATE | {"affected_versions"},
+}
+_WHY = {
+    Kind.FORTHCOMING_FIX: "a forthcoming-fix notice goes public before it (EMI-37, VIT-21)",
+    Kind.PRE_MERGE_NOTICE: "a pre-merge notice goes public before it (OEDX-20, OEDX-22)",
 }
 
 # Plain text: nothing is HTML-escaped, and no template is found by name.
@@ -113,8 +146,10 @@ class TemplateProblem(ValueError):
         self.problems = problems
 
 
-def check(subject: str, body: str) -> list[str]:
-    """Every problem of a template, each naming its part; none means it renders."""
+def check(subject: str, body: str, *, kind: str) -> list[str]:
+    """Every problem of a template of `kind`, each naming its part; none means it renders and
+    names only fields its kind may carry."""
+    allowed = ALLOWED[Kind(kind)]
     problems = []
     for part, source in (("subject", subject), ("body", body)):
         try:
@@ -129,12 +164,18 @@ def check(subject: str, body: str) -> list[str]:
             problems.append(
                 f"{part}: {{{{ {name} }}}} is not a field; use one of {', '.join(FIELDS)}"
             )
+        for name in sorted((names - bound) & FIELDS.keys() - allowed):
+            problems.append(
+                f"{part}: {{{{ {name} }}}} names {_EMBARGOED[name]}, which stays embargoed "
+                f"until the Release Date: {_WHY[Kind(kind)]}; use one of "
+                f"{', '.join(f for f in FIELDS if f in allowed)}"
+            )
     return problems
 
 
 def render(report: Report, kind: str, *, subject: str, body: str) -> tuple[str, str]:
     """The announcement's subject and body, or TemplateProblem before anything is queued."""
-    problems = check(subject, body)
+    problems = check(subject, body, kind=kind)
     if problems:
         raise TemplateProblem(problems)
     context = Context(fields(report), autoescape=False)
@@ -235,7 +276,7 @@ def save_template(
         raise TemplateProblem(
             [f"kind: {kind!r} is not an announcement; use one of {', '.join(DEFAULTS)}"]
         )
-    problems = check(subject, body)
+    problems = check(subject, body, kind=kind)
     if problems:
         raise TemplateProblem(problems)
     with transaction.atomic():
