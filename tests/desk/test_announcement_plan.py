@@ -9,12 +9,13 @@ import pytest
 from tests.desk.factories import make_project, make_report
 from vulndesk.desk.models import Affect, AffectStatus, AuditEvent, ReleaseLine, Report
 from vulndesk.desk.services.announcements import plan_announcements
-from vulndesk.notify.models import OutboundEmail
+from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail
 from vulndesk.notify.outbox import AnnouncementError, resend
 
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(datetime(2026, 5, 4, 9, tzinfo=UTC))]
 
 RELEASE_DATE = datetime(2026, 5, 12, 16, tzinfo=UTC)
+MOVED = datetime(2026, 5, 14, 16, tzinfo=UTC)
 Kind = OutboundEmail.Kind
 
 
@@ -56,15 +57,48 @@ def test_folio_36_a_release_announcement_without_fixed_versions_is_refused_sayin
 
 
 def test_a_message_for_a_date_that_no_longer_holds_is_superseded_and_never_sent_by_hand() -> None:
-    """Issue 8 item 1 (VIT-21): the forthcoming-fix notice planned for the old date is replaced."""
+    """Issue 8 item 1 (VIT-21): the forthcoming-fix notice planned for the old date is replaced
+    by the one for the new date, which the superseded one points at."""
     report = make_report(make_project("vitess"), state="fix_ready", release_date=RELEASE_DATE)
     [first] = plan_announcements(report).queued
-    assert first.send_after > datetime(2026, 5, 4, 9, tzinfo=UTC)  # not sent yet: time stands
-    Report.objects.filter(pk=report.pk).update(release_date=datetime(2026, 5, 14, 16, tzinfo=UTC))
+    assert first.planned_for == RELEASE_DATE
+    Report.objects.filter(pk=report.pk).update(release_date=MOVED)
     planned = plan_announcements(report)
     assert planned.superseded == [first.pk]
+    [current] = planned.queued
     first.refresh_from_db()
-    assert (first.state, first.sent_at) == ("failed", None)
-    assert first.last_error.startswith("superseded: no longer owed")
+    assert (first.state, first.sent_at, first.attempts) == ("superseded", None, 0)
+    assert first.superseded_at is not None
+    assert first.superseded_at >= first.created_at
+    assert (first.replaced_by, current.planned_for) == (current, MOVED)
     with pytest.raises(AnnouncementError, match="date that no longer holds"):
         resend(first, actor=None)
+    assert plan_announcements(report).superseded == []  # superseded once
+
+
+def test_a_message_given_up_on_for_a_date_that_no_longer_holds_is_superseded_too() -> None:
+    """Sent again by hand it would name the old date: the one for the new date replaces it."""
+    report = make_report(make_project("vitess"), state="fix_ready", release_date=RELEASE_DATE)
+    [first] = plan_announcements(report).queued
+    OutboundEmail.objects.filter(pk=first.pk).update(attempts=MAX_ATTEMPTS, last_error="refused")
+    Report.objects.filter(pk=report.pk).update(release_date=MOVED)
+    assert plan_announcements(report).superseded == [first.pk]
+    first.refresh_from_db()
+    assert (first.state, first.last_error) == ("superseded", "refused")
+
+
+def test_a_date_moved_back_owes_its_superseded_message_again() -> None:
+    report = make_report(make_project("vitess"), state="fix_ready", release_date=RELEASE_DATE)
+    [first] = plan_announcements(report).queued
+    Report.objects.filter(pk=report.pk).update(release_date=MOVED)
+    [second] = plan_announcements(report).queued
+    Report.objects.filter(pk=report.pk).update(release_date=RELEASE_DATE)
+    planned = plan_announcements(report)
+    assert (planned.queued, planned.superseded) == ([first], [second.pk])
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.replaced_by) == ("scheduled", None)
+    assert (second.state, second.replaced_by) == ("superseded", first)
+    event = AuditEvent.objects.filter(action="announcements.planned").order_by("-seq").first()
+    assert event is not None
+    assert event.data["owed_again"] == [first.pk]

@@ -58,7 +58,8 @@ def release_notice(
         body="Upgrade: go install vitess.io/vitess@v19.0.4",
         key=f"{report.key}:{key}",
         send_after=send_after,
-        **(where or {"to": ANNOUNCE}),
+        to=where.get("to", "" if where else ANNOUNCE),
+        url=where.get("url", ""),
     )
 
 

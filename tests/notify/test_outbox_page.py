@@ -2,6 +2,8 @@
 security team, and the re-send of one that failed (issue 8: a failed delivery is visible and
 can be sent again)."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -11,6 +13,7 @@ from tests.accounts.helpers import sign_in
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.notify.sink import Sink, run_worker
 from vulndesk.desk.models import AuditEvent, Report
+from vulndesk.desk.services.announcements import plan_announcements
 from vulndesk.desk.views.outbox_section import outbox_section
 from vulndesk.notify.models import (
     MAX_ATTEMPTS,
@@ -155,3 +158,31 @@ def test_the_security_team_edits_a_template_and_a_bad_one_is_refused_keeping_the
     assert saved.status_code == 302
     template = AnnouncementTemplate.objects.get(project=report.project, kind="release")
     assert template.body == "Fixed in {{ fixed_versions }}"
+
+
+def test_a_superseded_message_shows_what_replaces_it_offers_no_send_again_and_never_goes(
+    client: Client, report: Report, sink: Sink
+) -> None:
+    """Issue 8 item 1 (VIT-21): the forthcoming-fix notice for a date that no longer holds."""
+    first_date = (timezone.now() + timedelta(days=10)).replace(second=0, microsecond=0)
+    moved = first_date + timedelta(days=2)
+    Report.objects.filter(pk=report.pk).update(state="fix_ready", release_date=first_date)
+    [old] = plan_announcements(report).queued
+    Report.objects.filter(pk=report.pk).update(release_date=moved)
+    [current] = plan_announcements(report).queued
+    sign_in(client, make_member(report.project, make_user("alice")).user)
+
+    page = client.get(report.get_absolute_url()).content.decode()
+    assert f'<tr class="outbound outbound-superseded" id="outbound-{old.pk}">' in page
+    assert (
+        f'superseded (replaced by the <a href="#outbound-{current.pk}">message for '
+        f"{moved:%Y-%m-%d %H:%M} UTC</a>)"
+    ) in page
+    assert resend_url(report, old) not in page
+    assert resend_url(report, current) in page  # still waiting: it may be sent again
+
+    run_worker()
+    [told] = sink.received
+    assert f"will be released on {moved:%Y-%m-%d %H:%M} UTC" in str(told["Subject"])
+    old.refresh_from_db()
+    assert (old.state, old.attempts) == ("superseded", 0)

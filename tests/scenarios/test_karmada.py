@@ -105,8 +105,9 @@ def test_karmada_tells_distributors_ahead_and_again_when_the_date_moves(
     superseded = report.outbound_emails.get(
         kind=Kind.DISTRIBUTOR_24H_NOTICE, idempotency_key__endswith=FIRST_DATE.isoformat()
     )
-    assert superseded.sent_at is None
-    assert superseded.last_error.startswith("superseded: no longer owed")
+    assert (superseded.state, superseded.sent_at) == ("superseded", None)
+    assert superseded.replaced_by is not None
+    assert superseded.replaced_by.planned_for == RELEASE_DATE
     report = transition(report, State.SCHEDULED, actor=kim, reason="date set")
 
     at(FIRST_DATE - timedelta(hours=24))  # the old 24-hour notice's time: nothing goes

@@ -86,6 +86,14 @@ class OutboundEmail(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # For a planned announcement: the date it names (the Release Date or the planned merge).
+    planned_for = models.DateTimeField(null=True, blank=True)
+    # Set by the planner when that date no longer holds: the worker never sends the message and
+    # nobody can send it again. `replaced_by` is the message owed for the current date, if any.
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    replaced_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -115,10 +123,12 @@ class OutboundEmail(models.Model):
     @property
     def state(self) -> str:
         """scheduled, sending, interrupted (its worker stopped mid-send: the next worker to
-        start sends it, or the team sends it again), sent, or failed (given up after the last
-        retry)."""
+        start sends it, or the team sends it again), sent, superseded (its date no longer
+        holds), or failed (given up after the last retry)."""
         if self.sent_at is not None:
             return "sent"
+        if self.superseded_at is not None:
+            return "superseded"
         if self.claimed_at is not None:
             if self.claimed_at <= timezone.now() - claim_lease():
                 return "interrupted"

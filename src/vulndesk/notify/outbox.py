@@ -183,11 +183,6 @@ def queue_fix_team_invitation(invitation: FixTeamMember) -> OutboundEmail | None
     return email
 
 
-# How a message the announcement planner no longer owes is marked (its error starts so): it is
-# never sent, not even by hand.
-SUPERSEDED = "superseded: no longer owed"
-
-
 class AnnouncementError(ValueError):
     """An announcement that may not be queued; the message says why and what to change."""
 
@@ -203,8 +198,10 @@ def queue_announcement(
     send_after: datetime | None = None,
     to: str = "",
     url: str = "",
+    planned_for: datetime | None = None,
 ) -> OutboundEmail:
-    """Owe one announcement, by email to `to` or by webhook to `url`, sent at `send_after`.
+    """Owe one announcement, by email to `to` or by webhook to `url`, sent at `send_after`;
+    `planned_for` is the date it names, when the planner planned it for one.
 
     `key` is the idempotency key: queueing again with the same key returns the message already
     owed and queues nothing. A public audience is refused while the report is embargoed and
@@ -226,6 +223,7 @@ def queue_announcement(
         body=body,
         idempotency_key=key,
         send_after=send_after or timezone.now(),
+        planned_for=planned_for,
     )
     refusal = embargo_refusal(email, at=email.send_after)
     if refusal:
@@ -257,7 +255,7 @@ def resend(email: OutboundEmail, *, actor: User | None) -> OutboundEmail:
                 f"message {email.pk} was sent at {email.sent_at:%Y-%m-%d %H:%M} UTC; "
                 "nothing to send again"
             )
-        if email.last_error.startswith(SUPERSEDED):
+        if email.superseded_at is not None:
             raise AnnouncementError(
                 f"message {email.pk} was planned for a date that no longer holds, and the "
                 "message owed for the current one replaces it: nothing to send again"

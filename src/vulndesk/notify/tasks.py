@@ -87,6 +87,8 @@ def _claim(outbound_id: int) -> OutboundEmail | str:
             return "gone"
         if email.sent_at is not None:
             return "already sent"
+        if email.superseded_at is not None:
+            return "superseded"
         if email.send_after > now:
             # Enqueued early (by recovery, or before the date moved): wait for its time.
             send_outbound_email.using(run_after=email.send_after).enqueue(email.pk)
@@ -104,16 +106,21 @@ def _claim(outbound_id: int) -> OutboundEmail | str:
         if refusal:
             _hold(email, refusal)
             return "held"
-        # Compare-and-set on (attempts, claimed_at): of two workers, one claims.
+        # Compare-and-set on (attempts, claimed_at): of two workers, one claims; and none
+        # claims a message the planner superseded meanwhile.
         taken = OutboundEmail.objects.filter(
-            pk=email.pk, sent_at=None, attempts=email.attempts, claimed_at=email.claimed_at
+            pk=email.pk,
+            sent_at=None,
+            superseded_at=None,
+            attempts=email.attempts,
+            claimed_at=email.claimed_at,
         ).update(
             attempts=F("attempts") + 1,
             claimed_at=now,
             last_error="the worker stopped while sending; sent again" if interrupted else "",
         )
         if not taken:
-            return "claimed by another worker"
+            return "claimed by another worker, or superseded"
     email.attempts += 1
     email.claimed_at = now
     return email
@@ -211,7 +218,7 @@ def recover_interrupted() -> int:
         ).only("args_kwargs")
     }
     recovered = 0
-    unsent = OutboundEmail.objects.filter(sent_at=None).exclude(pk__in=waiting)
+    unsent = OutboundEmail.objects.filter(sent_at=None, superseded_at=None).exclude(pk__in=waiting)
     for email in unsent.only("pk", "send_after", "claimed_at", "attempts"):
         if email.claimed_at is None and email.attempts >= MAX_ATTEMPTS:
             continue  # given up: the desk shows it, and a re-send starts it again

@@ -3,8 +3,9 @@ queueing them in the outbox.
 
 Each message's idempotency key names the date it was planned for (the Release Date, or the
 planned merge for Open edX's pre-merge notice), so planning again after nothing changed queues
-nothing, and a moved date owes new messages. A message still waiting for its time whose key is
-no longer owed is superseded: the worker never sends it, and the desk shows why. Whoever was
+nothing, and a moved date owes new messages. An unsent message whose key is no longer owed
+(waiting for its time, or given up on) is superseded: the worker never sends it, nobody can send
+it again, and the desk shows the message for the current date that replaces it. Whoever was
 already told the old date is told the new one at once.
 """
 
@@ -23,8 +24,9 @@ from vulndesk.desk.services import audit
 from vulndesk.desk.services.distributors import current_terms
 from vulndesk.desk.services.retrospective import retrospective_markdown
 from vulndesk.notify.announcements import TemplateProblem, render, template_for
-from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail
-from vulndesk.notify.outbox import SUPERSEDED, AnnouncementError, queue_announcement
+from vulndesk.notify.models import OutboundEmail, claim_lease
+from vulndesk.notify.outbox import AnnouncementError, queue_announcement
+from vulndesk.notify.tasks import send_outbound_email
 from vulndesk.process.lifecycle import State
 from vulndesk.process.policy import Policy
 from vulndesk.process.release_lines import Case
@@ -239,27 +241,56 @@ def plan_announcements(report: Report) -> Planned:
                 queued.append(_queue(report, item))
             except (AnnouncementError, TemplateProblem) as exc:
                 not_queued.append(f"{item.kind} to {item.recipient}: {exc}")
-        keys = {email.idempotency_key for email in queued}
-        waiting = report.outbound_emails.filter(
-            kind__in=PLANNED, sent_at=None, claimed_at=None, attempts__lt=MAX_ATTEMPTS
-        ).exclude(idempotency_key=None)
-        superseded = [email.pk for email in waiting if email.idempotency_key not in keys]
-        if superseded:
-            # No field says "superseded": spending every attempt keeps the worker from sending
-            # it, and the error says why on the report page.
-            OutboundEmail.objects.filter(pk__in=superseded).update(
-                attempts=MAX_ATTEMPTS,
-                last_error=f"{SUPERSEDED} (planned again at {now:%Y-%m-%d %H:%M} UTC)",
-            )
+        owed_again = _owe_again(queued)
+        superseded = _supersede(report, queued, now=now)
         new = [email.pk for email in queued if email.created_at >= now]
-        if new or superseded or not_queued:
+        if new or superseded or not_queued or owed_again:
             audit.record(
                 "announcements.planned",
                 actor=None,
                 report=report,
-                data={"queued": new, "superseded": superseded, "not_queued": not_queued},
+                data={
+                    "queued": new,
+                    "superseded": superseded,
+                    "owed_again": owed_again,
+                    "not_queued": not_queued,
+                },
             )
     return Planned(queued, superseded, not_queued)
+
+
+def _supersede(report: Report, queued: list[OutboundEmail], *, now: datetime) -> list[int]:
+    """Mark each unsent message the report no longer owes superseded, pointing at the message
+    owed for the current date to the same recipient, if any. A message a live worker is sending
+    is left to finish; the rows are locked so no worker claims one while it is marked."""
+    keys = {email.idempotency_key for email in queued}
+    current = {(email.kind, email.recipient): email for email in queued}
+    waiting = (
+        report.outbound_emails.select_for_update()
+        .filter(kind__in=PLANNED, sent_at=None, superseded_at=None)
+        .exclude(idempotency_key=None)
+        .exclude(claimed_at__gt=now - claim_lease())
+    )
+    superseded = []
+    for email in waiting:
+        if email.idempotency_key in keys:
+            continue
+        email.superseded_at = now
+        email.replaced_by = current.get((email.kind, email.recipient))
+        email.save(update_fields=["superseded_at", "replaced_by"])
+        superseded.append(email.pk)
+    return superseded
+
+
+def _owe_again(queued: list[OutboundEmail]) -> list[int]:
+    """A superseded message owed again (its date holds again, e.g. a moved date moved back) is
+    no longer superseded, and is sent at its time."""
+    again = [email for email in queued if email.superseded_at is not None]
+    for email in again:
+        email.superseded_at, email.replaced_by = None, None
+        email.save(update_fields=["superseded_at", "replaced_by"])
+        send_outbound_email.using(run_after=email.send_after).enqueue(email.pk)
+    return [email.pk for email in again]
 
 
 def _queue(report: Report, item: Owed) -> OutboundEmail:
@@ -282,4 +313,5 @@ def _queue(report: Report, item: Owed) -> OutboundEmail:
         send_after=item.send_after,
         to=item.to,
         url=item.url,
+        planned_for=item.planned_for,
     )

@@ -1,6 +1,7 @@
 """The report page's "Messages" section, for the security team only: every message the report
-owes or sent with its state (scheduled, sending, sent, failed) and last error, and a preview of
-any announcement as the project's template renders it with the report's fields now."""
+owes or sent with its state (scheduled, sending, sent, superseded, failed) and last error, and a
+preview of any announcement as the project's template renders it with the report's fields
+now."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ def outbox_section(
     if not can_triage(user, report):
         return None
     section: dict[str, Any] = {
-        "messages": report.outbound_emails.order_by("send_after", "pk"),
+        "messages": report.outbound_emails.select_related("replaced_by").order_by(
+            "send_after", "pk"
+        ),
         "kinds": [(kind, kind.label) for kind in DEFAULTS],
         "fields": FIELDS,
         "preview_kind": preview_kind,
