@@ -14,11 +14,13 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.accounts.helpers import sign_in
-from tests.desk.factories import make_member, make_project, make_user
+from tests.desk.factories import make_member, make_project, make_report, make_user
 from vulndesk.desk.models import AuditEvent, Distributor, Project, TeamRole
 from vulndesk.desk.models.distributor import DistributorMembership, MembershipState
 from vulndesk.desk.services import distributors
+from vulndesk.desk.services.announcements import plan_announcements
 from vulndesk.desk.services.distributors import DistributorError
+from vulndesk.notify.models import OutboundEmail
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(T0, tick=False)]
@@ -286,3 +288,45 @@ def test_the_security_team_invites_an_organisation_from_its_page(
     public = client.get(reverse("distributors-join", kwargs={"project": "folio"})).content
     assert b"Membership is by invitation of the security team." in public
     assert b'id="apply-h"' not in public
+
+
+def test_kar_33_an_organisation_bound_after_the_date_was_set_gets_the_advance_notice_at_once(
+    karmada: Project, kim: User, dora: User
+) -> None:
+    """Issue 8 item 2, KAR-33, KAR-36: accepting the terms (or being approved after accepting
+    them) plans the open reports again; the new organisation's notice is queued once."""
+    release_date = datetime(2024, 6, 20, 12, 0, tzinfo=UTC)
+    report = make_report(
+        karmada, state="fix_ready", cve_id="CVE-2024-1234", release_date=release_date
+    )
+    make_report(karmada, state="fix_ready", cve_id="CVE-2024-1235")  # no date: nothing owed yet
+    terms = distributors.publish_terms(karmada, TERMS, actor=kim)
+    notices = OutboundEmail.objects.filter(kind=OutboundEmail.Kind.DISTRIBUTOR_NOTICE)
+    assert not notices.exists()
+
+    debian = distributors.decide(apply_as(dora, karmada), approve=True, reason="", actor=kim)
+    assert not notices.exists()  # approved, but not bound by the terms yet
+    distributors.accept_terms(debian, digest=terms.digest, actor=dora)
+    [notice] = notices.all()
+    assert (notice.report, notice.to, notice.send_after) == (
+        report,
+        "security@debian.example",
+        T0,
+    )
+    assert "CVE-2024-1234" in notice.body
+
+    # Accepting again, or planning again, owes nothing more.
+    distributors.accept_terms(debian, digest=terms.digest, actor=dora)
+    plan_announcements(report)
+    assert notices.count() == 1
+
+    # Red Hat accepts the terms first and is approved afterwards: told at the approval.
+    ruth = make_user("ruth")
+    red_hat = apply_as(ruth, karmada, "RedHat")
+    distributors.accept_terms(red_hat, digest=terms.digest, actor=ruth)
+    assert notices.count() == 1
+    distributors.decide(red_hat, approve=True, reason="", actor=kim)
+    assert sorted(notices.values_list("to", flat=True)) == [
+        "security@debian.example",
+        "security@redhat.example",
+    ]

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from vulndesk.desk.models import Distributor, Project
+from vulndesk.desk.models import Distributor, Project, Report
 from vulndesk.desk.models.distributor import (
     DistributorMembership,
     DistributorTerms,
@@ -204,6 +204,8 @@ def decide(
             project=locked.project,
             data={"distributor": locked.distributor.slug, "reason": reason},
         )
+        if approve:
+            _plan_open_reports(locked.project)
     return locked
 
 
@@ -244,7 +246,21 @@ def accept_terms(
                 "digest": terms.digest,
             },
         )
+        _plan_open_reports(locked.project)
     return locked
+
+
+def _plan_open_reports(project: Project) -> None:
+    """An organisation newly bound by the terms (KAR-36) is owed the advance notice of every
+    embargoed report with a Release Date now (KAR-33), not at the next date change."""
+    # The planner reads the members through this module: imported here, not at the top.
+    from vulndesk.desk.services.announcements import plan_announcements
+
+    open_reports = Report.objects.embargoed().filter(project=project, release_date__isnull=False)
+    for pk in open_reports.order_by("pk").values_list("pk", flat=True):
+        # Under the report's lock, as every other planning is, so a date moved meanwhile is
+        # planned once, by whichever comes second.
+        plan_announcements(Report.objects.locked(pk))
 
 
 def published_members(project: Project) -> list[Distributor] | None:
