@@ -5,8 +5,11 @@ at send time (issue 8, "Bad input")."""
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 
-from tests.desk.factories import make_project, make_report, make_user
+from tests.accounts.helpers import sign_in
+from tests.desk.factories import make_member, make_project, make_report, make_user
 from vulndesk.desk.models import Affect, AuditEvent, Project, Report
 from vulndesk.notify.announcements import (
     DEFAULTS,
@@ -236,3 +239,22 @@ def test_oedx_20_the_release_date_is_also_given_in_the_projects_time_zone(report
     report.refresh_from_db()
     _, body = preview(report, Kind.FORTHCOMING_FIX)
     assert "2026-11-30 16:00 UTC (2026-11-30 11:00 America/New_York (UTC-0500);" in body
+
+
+def test_emi_37_the_editor_of_a_notice_public_before_the_date_lists_only_what_it_may_name(
+    client: Client, report: Report
+) -> None:
+    sign_in(client, make_member(report.project, make_user("alice")).user)
+    url = reverse(
+        "project-announcement-template",
+        kwargs={"slug": report.project.slug, "kind": Kind.FORTHCOMING_FIX},
+    )
+    page = client.get(url).content.decode()
+    for name in ("severity", "release_date_local", "mitigation"):
+        assert f"<code>{{{{ {name} }}}}</code>" in page, name
+    for name in ("title", "cve_id", "cvss_vector", "fixed_versions"):
+        assert f"<code>{{{{ {name} }}}}</code>" not in page, name
+    refused = client.post(url, {"subject": "{{ title }}", "body": "{{ release_date }}"})
+    assert refused.status_code == 400
+    assert "names the report&#x27;s title, which stays embargoed" in refused.content.decode()
+    assert not AnnouncementTemplate.objects.exists()

@@ -14,6 +14,7 @@ from vulndesk.desk.models import Project
 from vulndesk.desk.views.common import acting_user
 from vulndesk.desk.views.projects import managed_project
 from vulndesk.notify.announcements import (
+    ALLOWED,
     DEFAULTS,
     FIELDS,
     TemplateProblem,
@@ -61,7 +62,12 @@ def _page(
         "project": project,
         "kind": OutboundEmail.Kind(kind),
         "kinds": [(k, k.label) for k in DEFAULTS],
-        "fields": FIELDS,
+        # A notice that goes public before the Release Date lists only what it may name.
+        "fields": {
+            name: meaning
+            for name, meaning in FIELDS.items()
+            if name in ALLOWED[OutboundEmail.Kind(kind)]
+        },
         "form": form,
     }
     return render(request, "desk/project/announcement_template.html", context, status=status)
