@@ -320,3 +320,17 @@ def test_a_message_a_live_worker_is_sending_is_not_sent_again_by_hand(
     time_machine.move_to(T0 + claim_lease() + timedelta(seconds=1), tick=True)
     assert email.state == "interrupted"
     assert resend(email, actor=None).attempts == 0
+
+
+def test_a_sent_message_whose_step_the_policy_lacks_meets_no_deadline(sink: Sink) -> None:
+    """Issue 8 item 2: Vitess's policy has no retrospective step (EMI-46 is Emissary's), so a
+    retrospective sent anyway meets nothing and the send stands."""
+    report = file_report("vitess")
+    open_before = list(report.deadlines.filter(met_at=None).values_list("name", flat=True))
+    email = queue(report, "retro")
+    run_worker()
+    email.refresh_from_db()
+    assert email.state == "sent"
+    assert not report.deadlines.filter(name="retrospective_sent").exists()
+    assert list(report.deadlines.filter(met_at=None).values_list("name", flat=True)) == open_before
+    assert not AuditEvent.objects.filter(action="deadline.met").exists()

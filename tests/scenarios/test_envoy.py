@@ -14,6 +14,7 @@ from tests.desk.factories import make_member, make_project, make_report, make_us
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
 from tests.notify.webhook import Hook, webhook_server
+from tests.scenarios.deadlines import met_at
 from vulndesk.desk.demo import TRIAGE, approve_demo_fix
 from vulndesk.desk.models import AffectStatus, ReleaseLine, Report
 from vulndesk.desk.services import affects, fix_team, reports, schedule
@@ -109,6 +110,8 @@ def test_emissary_announces_on_time_and_retells_a_moved_date(
     assert "+00:00" in forthcoming["text"]
     assert MITIGATION in forthcoming["text"]
     assert report.title not in forthcoming["text"]  # nothing embargoed reaches Slack
+    # Issue 8 item 2: sending it meets the step's deadline, at the send time (EMI-37).
+    assert met_at(report, "forthcoming_fix_announced") == T0 + timedelta(days=5, hours=1)
 
     # Issue 8 item 1: moving the date tells everyone already told again, at once.
     at(T0 + timedelta(days=6))
@@ -146,6 +149,8 @@ def test_emissary_announces_on_time_and_retells_a_moved_date(
     assert retrospective["To"] == SECALERT
     assert "## Timeline" in text(retrospective)
     assert "moved from scheduled to released" in text(retrospective)
+    assert met_at(report, "retrospective_sent") == RELEASE_DATE + timedelta(days=1)  # EMI-46
+    assert met_at(report, "forthcoming_fix_announced") == T0 + timedelta(days=5, hours=1)
 
     assert sent(report) == [
         (Kind.FIX_TEAM_INVITATION, Audience.TEAM, "bob@example.org", T0 + timedelta(hours=20)),

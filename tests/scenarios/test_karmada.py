@@ -11,6 +11,7 @@ from time_machine import TimeMachineFixture
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
+from tests.scenarios.deadlines import met_at
 from vulndesk.desk.demo import TRIAGE
 from vulndesk.desk.models import AffectStatus, ReleaseLine, Report
 from vulndesk.desk.services import affects, distributors, reports, schedule
@@ -92,6 +93,8 @@ def test_karmada_tells_distributors_ahead_and_again_when_the_date_moves(
     assert "Embargoed until 2024-06-30 12:00 UTC" in advance
     assert CVE in advance
     assert MITIGATION in advance
+    # Issue 8 item 2: sending it meets the advance notice's deadline at the send time.
+    assert met_at(report, "distributor_advance_notice") == T0 + timedelta(days=2, hours=1)
 
     # Issue 8 item 1: the date moves; whoever was told hears the new one at once, and the
     # 24-hour notice planned for the old date is superseded.
@@ -122,6 +125,7 @@ def test_karmada_tells_distributors_ahead_and_again_when_the_date_moves(
     run_worker()
     assert received(sink)[2] == (ACME, f"[EMBARGOED] {report.key}: public on 2024-07-02 12:00 UTC")
     assert "upgrade 1.9 1.9.1" in text(sink.received[2])
+    assert met_at(report, "distributor_release_notice") == RELEASE_DATE - timedelta(hours=24)
 
     # KAR-44: the public announcement, with versions, CVE, severity, once published.
     at(RELEASE_DATE)

@@ -12,6 +12,7 @@ from time_machine import TimeMachineFixture
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
+from tests.scenarios.deadlines import met_at
 from vulndesk.desk.demo import TRIAGE, approve_demo_fix
 from vulndesk.desk.models import AffectStatus, ReleaseLine, Report
 from vulndesk.desk.services import affects, reports, schedule
@@ -92,6 +93,8 @@ def test_open_edx_posts_the_pre_merge_announcement_and_again_when_the_merge_move
     )
     for secret in (report.title, CVE, "CVSS:3.1"):
         assert secret not in text(first)
+    # Issue 8 item 2: posting it meets the step's deadline, at the send time (OEDX-20).
+    assert met_at(report, "security_announcement_posted") == PLANNED
 
     # The merge moves a day later: the list hears the new date at once.
     at(MOVED)
@@ -102,6 +105,7 @@ def test_open_edx_posts_the_pre_merge_announcement_and_again_when_the_merge_move
     run_worker()
     assert len(sink.received) == 2
     assert "2023-07-25 19:00 UTC" in sink.received[1]["Subject"]
+    assert met_at(report, "security_announcement_posted") == PLANNED  # met by the first
     report = transition(report, State.SCHEDULED, actor=sarina, reason="date set")
 
     # "Details will be published here after release" (OEDX-22).

@@ -15,6 +15,7 @@ from tests.desk.factories import make_member, make_project, make_report, make_us
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
 from tests.notify.webhook import Hook, webhook_server
+from tests.scenarios.deadlines import met_at
 from vulndesk.desk.demo import TRIAGE
 from vulndesk.desk.models import AffectStatus, Project, ReleaseLine, Report
 from vulndesk.desk.services import affects, reports, schedule
@@ -105,6 +106,8 @@ def test_vitess_announces_a_supported_fix_and_a_master_only_fix(
     assert MITIGATION in body
     assert report.title not in body
     assert CVE not in body
+    # Issue 8 item 2: sending it meets the step's deadline, at the send time (VIT-21).
+    assert met_at(report, "forthcoming_fix_announced") == T0 + timedelta(days=4)
 
     # VIT-25: the release email once the advisory is published, with the new release.
     at(RELEASE_DATE)

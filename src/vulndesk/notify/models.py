@@ -147,6 +147,20 @@ class OutboundEmail(models.Model):
         return f"<vulndesk-outbound-{self.pk}@{domain}>"
 
 
+# The deadline each kind meets when the worker sends it, at the send time, where the report has
+# that deadline: the step names of process/presets/*.yaml (and of Policy.steps for the
+# distributors' notices). The first message of a kind sent meets it, as the first notice to a
+# distributor is the advance notice (desk/services/schedule.py).
+DEADLINE_MET_BY_SENDING: dict[str, str] = {
+    OutboundEmail.Kind.ACKNOWLEDGEMENT: ACKNOWLEDGEMENT_DEADLINE,
+    OutboundEmail.Kind.FORTHCOMING_FIX: "forthcoming_fix_announced",  # EMI-37, VIT-21
+    OutboundEmail.Kind.PRE_MERGE_NOTICE: "security_announcement_posted",  # OEDX-20
+    OutboundEmail.Kind.DISTRIBUTOR_NOTICE: "distributor_advance_notice",  # KAR-33, KAR-34
+    OutboundEmail.Kind.DISTRIBUTOR_24H_NOTICE: "distributor_release_notice",  # KAR-43
+    OutboundEmail.Kind.RETROSPECTIVE: "retrospective_sent",  # EMI-46, EMI-48
+}
+
+
 class AnnouncementTemplate(models.Model):
     """A project's own text for one kind of announcement, in place of the default shipped."""
 

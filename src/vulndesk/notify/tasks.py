@@ -41,7 +41,7 @@ from vulndesk.desk.services.fix_team_links import invitation_link_paragraph
 from vulndesk.desk.services.reporter_links import issue_reporter_link
 from vulndesk.notify.embargo import embargo_refusal
 from vulndesk.notify.models import (
-    ACKNOWLEDGEMENT_DEADLINE,
+    DEADLINE_MET_BY_SENDING,
     MAX_ATTEMPTS,
     OutboundEmail,
     claim_lease,
@@ -164,11 +164,12 @@ def _mark_sent(email: OutboundEmail) -> None:
     email.last_error = ""
     email.save(update_fields=["sent_at", "claimed_at", "last_error"])
     report = email.report
-    if (
-        email.kind == OutboundEmail.Kind.ACKNOWLEDGEMENT
-        and report.deadlines.filter(name=ACKNOWLEDGEMENT_DEADLINE, met_at=None).exists()
-    ):
-        deadlines.meet(report, ACKNOWLEDGEMENT_DEADLINE, actor=None, at=email.sent_at)
+    step = DEADLINE_MET_BY_SENDING.get(email.kind)
+    if step is not None and report.deadlines.filter(name=step, met_at=None).exists():
+        # Another worker sending a message of the same kind may have met it since: meet()
+        # refuses then, in its own savepoint, and this send stands.
+        with contextlib.suppress(deadlines.DeadlineError):
+            deadlines.meet(report, step, actor=None, at=email.sent_at)
     audit.record(
         "mail.sent",
         actor=None,
