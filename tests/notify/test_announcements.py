@@ -334,3 +334,50 @@ def test_a_sent_message_whose_step_the_policy_lacks_meets_no_deadline(sink: Sink
     assert not report.deadlines.filter(name="retrospective_sent").exists()
     assert list(report.deadlines.filter(met_at=None).values_list("name", flat=True)) == open_before
     assert not AuditEvent.objects.filter(action="deadline.met").exists()
+
+
+def test_kar_36_a_distributor_no_longer_bound_at_send_time_is_refused_once_for_good(
+    sink: Sink, time_machine: TimeMachineFixture
+) -> None:
+    """KAR-36: terms republished after the notice was queued, worker first run after the
+    Release Date: the notice ends refused with why, is not queued again, and is not sent once
+    the report is published either (it was embargoed, and Acme never accepted terms v2)."""
+    time_machine.move_to(T0, tick=True)
+    report = file_report("karmada")
+    acme = Distributor.objects.create(slug="acme", name="Acme", email="security@acme.example")
+    terms = DistributorTerms.objects.create(
+        project=report.project, version=1, text="Keep it quiet.", digest=terms_digest("Keep.")
+    )
+    DistributorMembership.objects.create(
+        project=report.project, distributor=acme, state=MembershipState.APPROVED, terms=terms
+    )
+    email = queue(
+        report,
+        "notice",
+        kind=Kind.DISTRIBUTOR_NOTICE,
+        audience=Audience.DISTRIBUTORS,
+        to="security@acme.example",
+        send_after=T0 + timedelta(days=1),
+    )
+    # Written straight to the table: whatever path unbinds the member without planning again.
+    DistributorTerms.objects.create(
+        project=report.project, version=2, text="New.", digest=terms_digest("New.")
+    )
+
+    time_machine.move_to(RELEASE_DATE + timedelta(hours=1), tick=True)
+    run_worker()
+    assert sink.received == []
+    assert pending_tasks() == []
+    email.refresh_from_db()
+    assert email.state == "failed"
+    assert "not an approved distributor of karmada bound by its current embargo terms" in (
+        email.last_error
+    )
+    assert AuditEvent.objects.get(action="mail.refused").data["outbound"] == email.pk
+
+    Report.objects.filter(pk=report.pk).update(published_at=datetime.now(UTC))
+    send_outbound_email.enqueue(email.pk)  # a stray task, e.g. from recovery
+    run_worker()
+    assert sink.received == []
+    email.refresh_from_db()
+    assert (email.state, email.sent_at) == ("failed", None)

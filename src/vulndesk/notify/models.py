@@ -124,7 +124,8 @@ class OutboundEmail(models.Model):
     def state(self) -> str:
         """scheduled, sending, interrupted (its worker stopped mid-send: the next worker to
         start sends it, or the team sends it again), sent, superseded (its date no longer
-        holds), or failed (given up after the last retry)."""
+        holds), or failed (given up after the last retry, or refused at its time: its
+        audience may not hear it, `last_error` says why)."""
         if self.sent_at is not None:
             return "sent"
         if self.superseded_at is not None:

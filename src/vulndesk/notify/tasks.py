@@ -104,8 +104,7 @@ def _claim(outbound_id: int) -> OutboundEmail | str:
             return "failed"
         refusal = embargo_refusal(email, at=now)
         if refusal:
-            _hold(email, refusal)
-            return "held"
+            return _hold(email, refusal, now=now)
         # Compare-and-set on (attempts, claimed_at): of two workers, one claims; and none
         # claims a message the planner superseded meanwhile.
         taken = OutboundEmail.objects.filter(
@@ -126,13 +125,34 @@ def _claim(outbound_id: int) -> OutboundEmail | str:
     return email
 
 
-def _hold(email: OutboundEmail, reason: str) -> None:
-    """Keep an embargoed message back until the Release Date, without spending an attempt."""
+def _hold(email: OutboundEmail, reason: str, *, now: datetime) -> str:
+    """Keep a public message back until the Release Date, without spending an attempt; refuse
+    for good what time does not resolve.
+
+    Only a public audience waits for a Release Date still ahead. A distributor not bound by the
+    current terms stays unbound whatever the hour: its message ends refused with the reason,
+    shown on the desk and sent again by hand once the terms are accepted, and never goes out by
+    itself (were it re-queued for a Release Date already past, it would run again at once,
+    forever, and go out stale once the report is published).
+    """
     email.last_error = reason
-    email.save(update_fields=["last_error"])
     release_date = email.report.release_date
-    if release_date is not None and release_date > email.send_after:
-        send_outbound_email.using(run_after=release_date).enqueue(email.pk)
+    if email.is_public:
+        email.save(update_fields=["last_error"])
+        if release_date is not None and release_date > now:
+            send_outbound_email.using(run_after=release_date).enqueue(email.pk)
+        return "held"
+    email.attempts = MAX_ATTEMPTS
+    email.save(update_fields=["last_error", "attempts"])
+    report = email.report
+    audit.record(
+        "mail.refused",
+        actor=None,
+        project=report.project,
+        report=report,
+        data={"outbound": email.pk, "kind": email.kind, "error": reason},
+    )
+    return "refused"
 
 
 def _send_mail(email: OutboundEmail, connection: BaseEmailBackend) -> None:
