@@ -330,3 +330,33 @@ def test_kar_33_an_organisation_bound_after_the_date_was_set_gets_the_advance_no
         "security@debian.example",
         "security@redhat.example",
     ]
+
+
+def test_kar_36_new_terms_supersede_what_members_bound_by_the_old_ones_were_owed(
+    karmada: Project, kim: User, dora: User
+) -> None:
+    """KAR-36: publishing a new version of the terms plans the open reports again: a member
+    bound only by the old version is owed nothing embargoed, so its waiting notices are
+    superseded, and owed again once it accepts the new text."""
+    make_report(
+        karmada,
+        state="fix_ready",
+        cve_id="CVE-2024-1234",
+        release_date=datetime(2024, 6, 20, 12, 0, tzinfo=UTC),
+    )
+    terms = distributors.publish_terms(karmada, TERMS, actor=kim)
+    debian = distributors.decide(apply_as(dora, karmada), approve=True, reason="", actor=kim)
+    distributors.accept_terms(debian, digest=terms.digest, actor=dora)
+
+    def to_debian() -> list[str]:
+        emails = OutboundEmail.objects.filter(to="security@debian.example").order_by("kind")
+        return [f"{email.kind} {email.state}" for email in emails]
+
+    owed = ["distributor_24h_notice", "distributor_notice"]
+    assert to_debian() == [f"{kind} scheduled" for kind in owed]
+
+    v2 = distributors.publish_terms(karmada, TERMS + " Also the patches.", actor=kim)
+    assert to_debian() == [f"{kind} superseded" for kind in owed]
+
+    distributors.accept_terms(debian, digest=v2.digest, actor=dora)
+    assert to_debian() == [f"{kind} scheduled" for kind in owed]

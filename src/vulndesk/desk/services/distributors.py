@@ -69,6 +69,9 @@ def publish_terms(project: Project, text: str, *, actor: User | None) -> Distrib
             project=project,
             data={"version": terms.version, "digest": terms.digest},
         )
+        # No member is bound by the new version yet: what they were owed under the old one is
+        # superseded, and owed again when they accept it (KAR-36).
+        _plan_open_reports(project)
     return terms
 
 
