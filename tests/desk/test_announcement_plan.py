@@ -2,7 +2,7 @@
 releases (VIT-13), a release announcement without fixed versions (FOLIO-36), and planning
 twice."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -102,3 +102,30 @@ def test_a_date_moved_back_owes_its_superseded_message_again() -> None:
     event = AuditEvent.objects.filter(action="announcements.planned").order_by("-seq").first()
     assert event is not None
     assert event.data["owed_again"] == [first.pk]
+
+
+def test_emi_46_a_fix_shipped_before_the_release_date_leaves_the_retrospective_after_it() -> None:
+    """EMI-46: the retrospective (title and timeline) goes a day after the Release Date, never
+    a day after a fix shipped earlier; one shipped after the Release Date is a day after it."""
+    early = RELEASE_DATE - timedelta(days=6)
+    report = make_report(
+        make_project(
+            "envoy",
+            policy_overrides={"announcements": {"retrospective_to": "secalert@example.org"}},
+        ),
+        state="released",
+        release_date=RELEASE_DATE,
+        fix_released_at=early,
+    )
+
+    def retrospectives() -> list[tuple[datetime, datetime | None]]:
+        emails = report.outbound_emails.filter(kind=Kind.RETROSPECTIVE, superseded_at=None)
+        return sorted({(email.send_after, email.planned_for) for email in emails})
+
+    plan_announcements(report)
+    assert retrospectives() == [(RELEASE_DATE + timedelta(days=1), RELEASE_DATE)]
+
+    late = RELEASE_DATE + timedelta(days=2)
+    Report.objects.filter(pk=report.pk).update(fix_released_at=late)
+    plan_announcements(report)
+    assert retrospectives() == [(late + timedelta(days=1), late)]

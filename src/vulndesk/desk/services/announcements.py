@@ -150,8 +150,10 @@ def owed(report: Report, *, now: datetime) -> list[Owed]:
             public(Kind.RELEASE, at, planned_for)
     if "retrospective_sent" in steps and state in RELEASED_STATES:
         released = report.fix_released_at or release_date or report.state_changed_at or now
-        at = released + timedelta(days=1)  # EMI-46: 1 to 3 days after the Release Date
-        result.extend(_retrospective(policy, at=at, planned_for=released))
+        # EMI-46: 1 to 3 days after the Release Date. It holds the title and timeline, so a fix
+        # shipped before the Release Date does not bring it forward.
+        after = max(released, release_date) if release_date else released
+        result.extend(_retrospective(policy, at=after + timedelta(days=1), planned_for=after))
     # Told a date that no longer holds, by an announcement sent earlier: the new one goes now.
     told = {
         (email.kind, email.recipient): email
