@@ -5,13 +5,17 @@ at send time (issue 8, "Bad input")."""
 from datetime import UTC, datetime
 
 import pytest
+from django.conf import LazySettings
 from django.test import Client
 from django.urls import reverse
 
 from tests.accounts.helpers import sign_in
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from vulndesk.desk.models import Affect, AuditEvent, Project, Report
+from vulndesk.desk.services.schedule import schedule_release
+from vulndesk.desk.services.transitions import transition
 from vulndesk.notify.announcements import (
+    ALLOWED,
     DEFAULTS,
     FIELDS,
     TemplateProblem,
@@ -20,6 +24,7 @@ from vulndesk.notify.announcements import (
     save_template,
 )
 from vulndesk.notify.models import AnnouncementTemplate, OutboundEmail
+from vulndesk.process.lifecycle import State
 
 pytestmark = pytest.mark.django_db
 Kind = OutboundEmail.Kind
@@ -258,3 +263,142 @@ def test_emi_37_the_editor_of_a_notice_public_before_the_date_lists_only_what_it
     assert refused.status_code == 400
     assert "names the report&#x27;s title, which stays embargoed" in refused.content.decode()
     assert not AnnouncementTemplate.objects.exists()
+
+
+# EMI-37, VIT-21, OEDX-22: a field that stays embargoed may not reach a notice public before the
+# Release Date under another name either: through `with`, or outside a loop that binds its name.
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (
+            "{% with alias=title %}{{ alias }}{% endwith %}",
+            "body: {{ title }} names the report's title, which stays embargoed",
+        ),
+        (
+            "{% with cve_id as alias %}{{ alias|upper }}{% endwith %}",
+            "body: {{ cve_id }} names the CVE ID, which stays embargoed",
+        ),
+        (
+            "{% for title in key %}{% endfor %}{% for cve_id in key %}{% endfor %}"
+            "Leak: {{ title }} / {{ cve_id }}",
+            "body: a for or with variable may not be called cve_id, the name of a field; "
+            "choose another name",
+        ),
+        (
+            "{% with title=key %}{{ title }}{% endwith %}",
+            "body: a for or with variable may not be called title, the name of a field",
+        ),
+    ],
+)
+def test_emi_37_vit_21_an_embargoed_field_under_another_name_is_refused(
+    report: Report, body: str, problem: str
+) -> None:
+    with pytest.raises(TemplateProblem) as refused:
+        save_template(
+            report.project, Kind.FORTHCOMING_FIX, subject="{{ key }}", body=body, actor=None
+        )
+    assert refused.value.problems[0].startswith(problem), refused.value.problems
+    assert not AnnouncementTemplate.objects.exists()
+    # Stored before this check existed: the preview refuses it and shows neither value.
+    AnnouncementTemplate.objects.create(
+        project=report.project, kind=Kind.FORTHCOMING_FIX, subject="{{ key }}", body=body
+    )
+    with pytest.raises(TemplateProblem):
+        preview(report, Kind.FORTHCOMING_FIX)
+
+
+def test_emi_37_a_field_the_walk_cannot_see_is_found_in_the_rendered_text(
+    settings: LazySettings,
+) -> None:
+    """EMI-37, OEDX-22: with DEBUG on, `{% debug %}` prints every value it is given without
+    naming one; the test render gives each embargoed field a marker and finds it in the text."""
+    settings.DEBUG = True
+    problems = check("{{ key }}", "{% debug %}", kind=Kind.PRE_MERGE_NOTICE)
+    assert problems[0].startswith(
+        "body: the text shows {{ title }} under another name, and it names the report's title, "
+        "which stays embargoed until the Release Date: a pre-merge notice goes public before it"
+    )
+    assert len(problems) == len(FIELDS) - len(ALLOWED[Kind.PRE_MERGE_NOTICE])
+    assert check("{{ key }}", "{% debug %}", kind=Kind.RELEASE) == []
+
+
+# Issue 8 "Bad input": a template that parses but cannot render is refused when saved, saying
+# what failed, instead of failing every later change of the project's reports.
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (
+            "{{ key|divisibleby:2 }}",
+            "body: rendering failed: ValueError: invalid literal for int() with base 10: "
+            "'VITESS-12'; fix the template",
+        ),
+        ('{% url "x" %}', "body: rendering failed: NoReverseMatch: Reverse for 'x' not found"),
+    ],
+)
+def test_a_template_that_fails_to_render_is_refused_when_saved(
+    report: Report, body: str, problem: str
+) -> None:
+    with pytest.raises(TemplateProblem) as refused:
+        save_template(report.project, Kind.RELEASE, subject="{{ key }}", body=body, actor=None)
+    [found] = refused.value.problems
+    assert found.startswith(problem), found
+    assert found.endswith("; fix the template")
+    assert not AnnouncementTemplate.objects.exists()
+
+
+@pytest.mark.parametrize("body", ["{{ key|divisibleby:2 }}", '{% url "x" %}'])
+def test_a_stored_template_that_fails_to_render_breaks_no_change_of_the_report(
+    client: Client, report: Report, body: str
+) -> None:
+    """Stored before this check existed, or written by hand: setting the Release Date and a
+    transition still work, the notice is listed not queued with why, and the preview shows
+    what failed (issue 8, "Bad input"; VIT-21: the forthcoming-fix notice is owed at once)."""
+    AnnouncementTemplate.objects.create(
+        project=report.project, kind=Kind.FORTHCOMING_FIX, subject="{{ key }}", body=body
+    )
+    moved = schedule_release(
+        report,
+        datetime(2026, 12, 30, 16, tzinfo=UTC),
+        reason="the fix needs a week more",
+        actor=None,
+        override=True,
+    )
+    assert moved.release_date == datetime(2026, 12, 30, 16, tzinfo=UTC)
+    moved = transition(moved, State.TRIAGING, actor=None, reason="looking at it")
+    assert moved.current_state == State.TRIAGING
+    assert not moved.outbound_emails.filter(kind=Kind.FORTHCOMING_FIX).exists()
+    events = AuditEvent.objects.filter(action="announcements.planned").order_by("seq")
+    assert events.count() == 2
+    for event in events:
+        [why] = [w for w in event.data["not_queued"] if w.startswith("forthcoming_fix to ")]
+        assert "body: rendering failed: " in why
+        assert why.endswith("; fix the template")
+
+    sign_in(client, make_member(report.project, make_user("alice")).user)
+    page = client.get(f"{report.get_absolute_url()}?preview=forthcoming_fix")
+    assert page.status_code == 200
+    assert "The project's template cannot be used: body: rendering failed: " in (
+        page.content.decode()
+    )
+
+
+def test_a_template_failing_only_on_the_reports_own_values_is_not_queued_saying_why(
+    report: Report,
+) -> None:
+    """The sample severity ("high") renders, this report's ("critical") does not: the planner
+    lists the notice not queued instead of failing the change that planned it."""
+    save_template(
+        report.project,
+        Kind.FORTHCOMING_FIX,
+        subject="{{ key }}",
+        body="{% for a, b, c, d in severity.split %}{{ a }}{% endfor %}",
+        actor=None,
+    )
+    moved = transition(report, State.TRIAGING, actor=None, reason="looking at it")
+    assert moved.current_state == State.TRIAGING
+    event = AuditEvent.objects.get(action="announcements.planned")
+    [why] = event.data["not_queued"]
+    assert why.startswith("forthcoming_fix to ")
+    assert "body: rendering failed: ValueError: Need 4 values to unpack in for loop; got 8" in why
+    with pytest.raises(TemplateProblem, match="body: rendering failed: ValueError"):
+        preview(report, Kind.FORTHCOMING_FIX)

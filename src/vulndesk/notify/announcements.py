@@ -2,9 +2,10 @@
 
 A template is Django template syntax over a fixed set of named fields of the report
 (`FIELDS`). One that names anything else, includes or extends another template, or does not
-parse is refused when it is saved and when it is previewed, so a mistake shows on the desk and
-never at send time. So is one of a kind that goes public before the Release Date naming a field
-that stays embargoed until then (`ALLOWED`).
+parse or render is refused when it is saved and when it is previewed, so a mistake shows on the
+desk and never at send time. So is one of a kind that goes public before the Release Date naming
+a field that stays embargoed until then (`ALLOWED`), by its name or, as a test render with a
+marker in each such field finds, under any other.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.template import Context, Engine, Template, TemplateSyntaxError
 from django.template.base import FilterExpression, Node, Variable
-from django.template.defaulttags import ForNode
+from django.template.defaulttags import ForNode, WithNode
 from django.template.loader_tags import ExtendsNode, IncludeNode
 from django.template.smartif import TokenBase
 
@@ -138,6 +139,32 @@ DEFAULTS: dict[OutboundEmail.Kind, Default] = {
 }
 
 
+# What a test render gives each field a kind may name: a plausible value of its kind, so a
+# filter that fails on such a value fails when the template is saved, not when it is sent.
+_SAMPLE: dict[str, str] = {
+    "key": "VITESS-12",
+    "title": "Bypass of the ACL check in vtgate",
+    "project": "Vitess",
+    "team": "Vitess security team",
+    "cve_id": "CVE-2026-1234",
+    "cvss_score": "8.1",
+    "cvss_vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:N",
+    "severity": "high",
+    "release_date": "2026-11-30 16:00 UTC",
+    "release_date_iso": "2026-11-30T16:00:00+00:00",
+    "release_date_local": "2026-11-30 17:00 Europe/Berlin (UTC+0100)",
+    "affected_versions": "vitess.io/vitess <19.0.4",
+    "fixed_versions": "vitess.io/vitess 19.0.4",
+    "upgrade": "upgrade vitess.io/vitess 19.0.4",
+    "mitigation": "Block port 15999 at the load balancer.",
+}
+
+
+def _marker(name: str) -> str:
+    """A value no template writes by itself, letters only so case filters keep it findable."""
+    return f"vdembargoed{name.replace('_', '')}x"
+
+
 class TemplateProblem(ValueError):
     """A template that cannot be rendered; `problems` names each, prefixed by its part."""
 
@@ -157,6 +184,7 @@ def check(subject: str, body: str, *, kind: str) -> list[str]:
         except TemplateSyntaxError as exc:
             problems.append(f"{part}: {exc}")
             continue
+        before = len(problems)
         names, bound, forbidden = _names(template)
         if forbidden:
             problems.append(f"{part}: a template may not include or extend another one")
@@ -170,7 +198,35 @@ def check(subject: str, body: str, *, kind: str) -> list[str]:
                 f"until the Release Date: {_WHY[Kind(kind)]}; use one of "
                 f"{', '.join(f for f in FIELDS if f in allowed)}"
             )
+        # A loop or `with` variable named like a field hides the field inside it, and the
+        # walk above cannot tell which one a name outside means.
+        for name in sorted(bound & FIELDS.keys()):
+            problems.append(
+                f"{part}: a for or with variable may not be called {name}, the name of a field; "
+                "choose another name"
+            )
+        if len(problems) == before:
+            problems.extend(_test_render(part, template, kind=Kind(kind)))
     return problems
+
+
+def _test_render(part: str, template: Template, *, kind: OutboundEmail.Kind) -> list[str]:
+    """Render with sample values, and each field the kind may not name set to a marker: a
+    marker in the text is a field shown under another name (the walk of `_names` is a first
+    line, this is the proof); any error is one the send would hit."""
+    allowed = ALLOWED[kind]
+    values = {name: _SAMPLE[name] if name in allowed else _marker(name) for name in FIELDS}
+    try:
+        text = template.render(Context(values, autoescape=False)).lower()
+    except Exception as exc:  # any filter or tag may fail; each is the template's mistake
+        return [f"{part}: rendering failed: {type(exc).__name__}: {exc}; fix the template"]
+    return [
+        f"{part}: the text shows {{{{ {name} }}}} under another name, and it names "
+        f"{_EMBARGOED[name]}, which stays embargoed until the Release Date: {_WHY[kind]}; use "
+        f"one of {', '.join(f for f in FIELDS if f in allowed)}"
+        for name in FIELDS
+        if name not in allowed and _marker(name) in text
+    ]
 
 
 def render(report: Report, kind: str, *, subject: str, body: str) -> tuple[str, str]:
@@ -178,9 +234,16 @@ def render(report: Report, kind: str, *, subject: str, body: str) -> tuple[str, 
     problems = check(subject, body, kind=kind)
     if problems:
         raise TemplateProblem(problems)
-    context = Context(fields(report), autoescape=False)
-    rendered_subject = ENGINE.from_string(subject).render(context)
-    return " ".join(rendered_subject.split())[:300], ENGINE.from_string(body).render(context)
+    values = fields(report)
+    rendered = []
+    for part, source in (("subject", subject), ("body", body)):
+        try:
+            rendered.append(ENGINE.from_string(source).render(Context(values, autoescape=False)))
+        except Exception as exc:  # a report's value can fail where the sample did not
+            raise TemplateProblem(
+                [f"{part}: rendering failed: {type(exc).__name__}: {exc}; fix the template"]
+            ) from exc
+    return " ".join(rendered[0].split())[:300], rendered[1]
 
 
 def fields(report: Report, *, now: datetime | None = None) -> dict[str, str]:
@@ -218,8 +281,8 @@ def fields(report: Report, *, now: datetime | None = None) -> dict[str, str]:
 
 
 def _names(template: Template) -> tuple[set[str], set[str], bool]:
-    """The first part of every variable the template reads, the names its loops bind, and
-    whether it includes or extends another template."""
+    """The first part of every variable the template reads, the names its loops and `with`
+    bind, and whether it includes or extends another template."""
     names: set[str] = set()
     bound: set[str] = {"forloop"}
     forbidden = False
@@ -241,11 +304,16 @@ def _names(template: Template) -> tuple[set[str], set[str], bool]:
         elif isinstance(obj, (list, tuple)):
             for item in obj:
                 visit(item)
+        elif isinstance(obj, dict):  # `with`'s names and what each holds
+            for item in obj.values():
+                visit(item)
         elif isinstance(obj, (Node, TokenBase)):
             if isinstance(obj, (IncludeNode, ExtendsNode)):
                 forbidden = True
             if isinstance(obj, ForNode):
                 bound.update(obj.loopvars)
+            if isinstance(obj, WithNode):
+                bound.update(obj.extra_context)
             for value in vars(obj).values():
                 visit(value)
 
