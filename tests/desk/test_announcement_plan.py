@@ -9,6 +9,7 @@ import pytest
 from tests.desk.factories import make_project, make_report
 from vulndesk.desk.models import Affect, AffectStatus, AuditEvent, ReleaseLine, Report
 from vulndesk.desk.services.announcements import plan_announcements
+from vulndesk.notify.announcements import check
 from vulndesk.notify.models import MAX_ATTEMPTS, OutboundEmail
 from vulndesk.notify.outbox import AnnouncementError, resend
 
@@ -129,3 +130,28 @@ def test_emi_46_a_fix_shipped_before_the_release_date_leaves_the_retrospective_a
     Report.objects.filter(pk=report.pk).update(fix_released_at=late)
     plan_announcements(report)
     assert retrospectives() == [(late + timedelta(days=1), late)]
+
+
+def test_oedx_20_the_default_pre_merge_notice_names_the_planned_merge_not_the_release_date() -> (
+    None
+):
+    """OEDX-20, OEDX-22: the pre-merge notice is planned for the merge, and its default text says
+    when the merge is, which may come before the Release Date."""
+    merge = RELEASE_DATE - timedelta(days=2)
+    report = make_report(
+        make_project(
+            "openedx",
+            policy_overrides={"announcements": {"announce_list": "announce@example.org"}},
+        ),
+        state="fix_ready",
+        release_date=RELEASE_DATE,
+        planned_merge_at=merge,
+    )
+    [notice] = [e for e in plan_announcements(report).queued if e.kind == Kind.PRE_MERGE_NOTICE]
+    assert notice.planned_for == merge
+    assert notice.subject.endswith("security fix will be merged on 2026-05-10 16:00 UTC")
+    assert "importance on 2026-05-10 16:00 UTC. Details will be published" in notice.body
+    assert "2026-05-12" not in notice.subject + notice.body
+    # Only the pre-merge notice names the merge before the Release Date.
+    [problem] = check("{{ project }}", "Merge on {{ planned_merge }}", kind=Kind.FORTHCOMING_FIX)
+    assert problem.startswith("body: {{ planned_merge }} names the planned merge")

@@ -44,6 +44,7 @@ FIELDS: dict[str, str] = {
     "release_date": "the Release Date in UTC, e.g. 2026-11-30 16:00 UTC",
     "release_date_iso": "the Release Date as ISO 8601 with its offset (+00:00)",
     "release_date_local": "the Release Date in the project's time zone, with its offset",
+    "planned_merge": "the planned merge in UTC, e.g. 2026-11-28 14:00 UTC (OEDX-20)",
     "affected_versions": "each affected package or line and its range, one a line",
     "fixed_versions": "each fixed version, one a line",
     "upgrade": "how to upgrade: one line per fixed version",
@@ -60,6 +61,7 @@ _EMBARGOED: dict[str, str] = {
     "fixed_versions": "the fixed versions, which point at the fix",
     "upgrade": "the fixed versions, which point at the fix",
     "mitigation": "the mitigation steps, which describe the vulnerability",
+    "planned_merge": "the planned merge, which tells when the fix lands in the public repository",
 }
 # The report's key is the desk's own name for it and says nothing of the vulnerability.
 _BEFORE_THE_DATE = frozenset(
@@ -75,7 +77,7 @@ _BEFORE_THE_DATE = frozenset(
 ALLOWED: dict[OutboundEmail.Kind, frozenset[str]] = {
     **{kind: frozenset(FIELDS) for kind in Kind},
     Kind.FORTHCOMING_FIX: _BEFORE_THE_DATE | {"mitigation"},
-    Kind.PRE_MERGE_NOTICE: _BEFORE_THE_DATE | {"affected_versions"},
+    Kind.PRE_MERGE_NOTICE: _BEFORE_THE_DATE | {"affected_versions", "planned_merge"},
 }
 _WHY = {
     Kind.FORTHCOMING_FIX: "a forthcoming-fix notice goes public before it (EMI-37, VIT-21)",
@@ -114,9 +116,9 @@ DEFAULTS: dict[OutboundEmail.Kind, Default] = {
         "\n\nUpgrade:\n{{ upgrade }}\n",
     ),
     Kind.PRE_MERGE_NOTICE: Default(
-        "{{ project }}: a {{ severity }} security fix will be merged on {{ release_date }}",
-        "We will be merging a security fix of {{ severity }} importance on {{ release_date }} "
-        "({{ release_date_iso }}). Details will be published here after release.\n",
+        "{{ project }}: a {{ severity }} security fix will be merged on {{ planned_merge }}",
+        "We will be merging a security fix of {{ severity }} importance on {{ planned_merge }}. "
+        "Details will be published here after release.\n",
     ),
     Kind.RELEASE: Default(
         "{{ project }}: {{ cve_id }} fixed in {{ fixed_versions }}",
@@ -255,6 +257,7 @@ def fields(report: Report, *, now: datetime | None = None) -> dict[str, str]:
         return affect.package or (affect.release_line.name if affect.release_line else "")
 
     release_date = report.release_date.astimezone(UTC) if report.release_date else None
+    merge = report.planned_merge_at.astimezone(UTC) if report.planned_merge_at else None
     zone = report.project.policy().calendar.timezone
     local = release_date.astimezone(ZoneInfo(zone)) if release_date else None
     fixed = [f"{where(a)} {a.fixed_version}".strip() for a in affects if a.fixed_version]
@@ -272,6 +275,7 @@ def fields(report: Report, *, now: datetime | None = None) -> dict[str, str]:
         "release_date_local": f"{local:%Y-%m-%d %H:%M} {zone} (UTC{local:%z})"
         if local
         else "not set yet",
+        "planned_merge": f"{merge:%Y-%m-%d %H:%M} UTC" if merge else "not planned yet",
         "affected_versions": "\n".join(f"{where(a)} {a.affected_range}".strip() for a in affects)
         or "not known yet",
         "fixed_versions": "\n".join(fixed) or "not released yet",
