@@ -155,6 +155,7 @@ _SAMPLE: dict[str, str] = {
     "release_date": "2026-11-30 16:00 UTC",
     "release_date_iso": "2026-11-30T16:00:00+00:00",
     "release_date_local": "2026-11-30 17:00 Europe/Berlin (UTC+0100)",
+    "planned_merge": "2026-11-28 14:00 UTC",
     "affected_versions": "vitess.io/vitess <19.0.4",
     "fixed_versions": "vitess.io/vitess 19.0.4",
     "upgrade": "upgrade vitess.io/vitess 19.0.4",
