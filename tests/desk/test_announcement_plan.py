@@ -153,5 +153,6 @@ def test_oedx_20_the_default_pre_merge_notice_names_the_planned_merge_not_the_re
     assert "importance on 2026-05-10 16:00 UTC. Details will be published" in notice.body
     assert "2026-05-12" not in notice.subject + notice.body
     # Only the pre-merge notice names the merge before the Release Date.
+    assert check("{{ planned_merge }}", "On {{ planned_merge }}.", kind=Kind.PRE_MERGE_NOTICE) == []
     [problem] = check("{{ project }}", "Merge on {{ planned_merge }}", kind=Kind.FORTHCOMING_FIX)
     assert problem.startswith("body: {{ planned_merge }} names the planned merge")
