@@ -14,9 +14,9 @@ from tests.desk.factories import make_member, make_project, make_report, make_us
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
 from tests.notify.webhook import Hook, webhook_server
-from tests.scenarios.deadlines import met_at
+from tests.scenarios.outcome import met_at, sent
 from vulndesk.desk.demo import TRIAGE, approve_demo_fix
-from vulndesk.desk.models import AffectStatus, ReleaseLine, Report
+from vulndesk.desk.models import AffectStatus, ReleaseLine
 from vulndesk.desk.services import affects, fix_team, reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.notify.models import OutboundEmail
@@ -37,14 +37,6 @@ Kind, Audience = OutboundEmail.Kind, OutboundEmail.Audience
 def hook() -> Iterator[Hook]:
     with webhook_server() as server:
         yield server
-
-
-def sent(report: Report) -> list[tuple[str, str, str, datetime | None]]:
-    """Every message the report's outbox sent: kind, audience, recipient and when."""
-    return [
-        (email.kind, email.audience, email.recipient, email.sent_at)
-        for email in report.outbound_emails.exclude(sent_at=None).order_by("sent_at", "pk")
-    ]
 
 
 def test_emissary_announces_on_time_and_retells_a_moved_date(

@@ -12,8 +12,9 @@ from time_machine import TimeMachineFixture
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
+from tests.scenarios.outcome import sent
 from vulndesk.desk.demo import TRIAGE
-from vulndesk.desk.models import AffectStatus, ReleaseLine, Report
+from vulndesk.desk.models import AffectStatus, ReleaseLine
 from vulndesk.desk.services import affects, distributors, notices, reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.notify.models import OutboundEmail
@@ -27,13 +28,6 @@ ANNOUNCE = "folio-announce@example.org"
 HOSTING = "security@hosting.example"
 WORKAROUND = "Block /erm/ at the proxy for anonymous users."
 Kind, Audience = OutboundEmail.Kind, OutboundEmail.Audience
-
-
-def sent(report: Report) -> list[tuple[str, str, str, datetime | None]]:
-    return [
-        (email.kind, email.audience, email.recipient, email.sent_at)
-        for email in report.outbound_emails.exclude(sent_at=None).order_by("sent_at", "pk")
-    ]
 
 
 def test_folio_tells_the_trusted_list_the_date_and_announces_the_fixed_versions(

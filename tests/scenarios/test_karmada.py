@@ -11,9 +11,9 @@ from time_machine import TimeMachineFixture
 from tests.desk.factories import make_member, make_project, make_report, make_user
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
-from tests.scenarios.deadlines import met_at
+from tests.scenarios.outcome import met_at, sent
 from vulndesk.desk.demo import TRIAGE
-from vulndesk.desk.models import AffectStatus, ReleaseLine, Report
+from vulndesk.desk.models import AffectStatus, ReleaseLine
 from vulndesk.desk.services import affects, distributors, reports, schedule
 from vulndesk.desk.services.transitions import transition
 from vulndesk.notify.models import OutboundEmail
@@ -30,13 +30,6 @@ GLOBEX = "psirt@globex.example"
 CVE = "CVE-2024-39000"
 MITIGATION = "Restrict the aggregated API server to the cluster network."
 Kind, Audience = OutboundEmail.Kind, OutboundEmail.Audience
-
-
-def sent(report: Report) -> list[tuple[str, str, str, datetime | None]]:
-    return [
-        (email.kind, email.audience, email.recipient, email.sent_at)
-        for email in report.outbound_emails.exclude(sent_at=None).order_by("sent_at", "pk")
-    ]
 
 
 def received(sink: Sink) -> list[tuple[str, str]]:

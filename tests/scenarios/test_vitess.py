@@ -15,7 +15,7 @@ from tests.desk.factories import make_member, make_project, make_report, make_us
 from tests.gitops.repos import released_repository
 from tests.notify.sink import Sink, run_worker, text
 from tests.notify.webhook import Hook, webhook_server
-from tests.scenarios.deadlines import met_at
+from tests.scenarios.outcome import met_at, sent
 from vulndesk.desk.demo import TRIAGE
 from vulndesk.desk.models import AffectStatus, Project, ReleaseLine, Report
 from vulndesk.desk.services import affects, reports, schedule
@@ -38,13 +38,6 @@ Kind, Audience = OutboundEmail.Kind, OutboundEmail.Audience
 def hook() -> Iterator[Hook]:
     with webhook_server() as server:
         yield server
-
-
-def sent(report: Report) -> list[tuple[str, str, str, datetime | None]]:
-    return [
-        (email.kind, email.audience, email.recipient, email.sent_at)
-        for email in report.outbound_emails.exclude(sent_at=None).order_by("sent_at", "pk")
-    ]
 
 
 def fixed_report(project: Project, line: ReleaseLine, fixed: str, lead: User) -> Report:
